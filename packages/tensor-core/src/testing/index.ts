@@ -1,0 +1,2 @@
+// Barrel for src/testing: each file here adds its own export line.
+export {};
