@@ -1,0 +1,85 @@
+// Consumers first: pack every package, install the tarballs with plain npm into a project outside the
+// workspace, type-check a small TypeScript/ESM program against the published .d.ts files, and run it.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAll, publishablePackages, REPO_ROOT, scratchProject } from './pack-and-install.js';
+
+const TFJS = '4.22.0';
+const TS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/typescript/package.json'), 'utf8'))
+  .version as string;
+
+// The program a user would write after `npm i @vlp/tensor-core @tensorflow/tfjs-core`.
+const PROGRAM = `
+import * as tf from '@tensorflow/tfjs-core';
+import { Linear, Rng, selectBackend } from '@vlp/tensor-core';
+
+const { name } = await selectBackend('cpu');
+const layer = new Linear(4, 3, { rng: new Rng(7) });
+const x = tf.tensor2d([[1, 2, 3, 4], [0, 0, 0, 0]]);
+const y = layer.forward(x) as tf.Tensor2D;
+const w = layer.stateDict();
+const expected = tf.add(tf.matMul(x, w['weight']!), w['bias']!);
+const maxDiff = tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0];
+console.log(JSON.stringify({ backend: name, shape: y.shape, maxDiff, params: layer.numParameters() }));
+`;
+
+describe('published packages, installed by npm into a scratch project', () => {
+  let work: string;
+  let project: string;
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vlp-pack-'));
+    const tarballs = packAll(work);
+    project = scratchProject(tarballs, {
+      '@tensorflow/tfjs-core': TFJS,
+      '@tensorflow/tfjs-backend-cpu': TFJS,
+      typescript: TS,
+      '@types/node': '^20.19.0',
+    });
+    fs.writeFileSync(path.join(project, 'main.ts'), PROGRAM);
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['main.ts'],
+      }),
+    );
+  }, 900_000);
+
+  afterAll(() => {
+    for (const dir of [work, project]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('packs every publishable package with dist, types and README, and no tests', () => {
+    for (const pkg of publishablePackages()) {
+      const installed = path.join(project, 'node_modules', ...pkg.name.split('/'));
+      expect(fs.existsSync(path.join(installed, 'dist', 'index.js')), pkg.name).toBe(true);
+      expect(fs.existsSync(path.join(installed, 'dist', 'index.d.ts')), pkg.name).toBe(true);
+      expect(fs.existsSync(path.join(installed, 'README.md')), `${pkg.name} README`).toBe(true);
+      const pj = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+      expect(JSON.stringify(pj)).not.toContain('workspace:');
+      const files = fs.readdirSync(installed, { recursive: true }).map(String);
+      expect(files.filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.js'))).toEqual([]);
+    }
+  });
+
+  it('type-checks a user program against the published declarations and runs a layer', () => {
+    execFileSync(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project, stdio: 'pipe' });
+    const out = execFileSync('node', ['main.js'], { cwd: project, encoding: 'utf8' });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.backend).toBe('cpu');
+    expect(result.shape).toEqual([2, 3]);
+    expect(result.maxDiff).toBeLessThan(1e-6);
+    expect(result.params).toBe(4 * 3 + 3);
+  });
+});
