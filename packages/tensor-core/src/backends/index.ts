@@ -1,4 +1,14 @@
 // Barrel for src/backends: each file here adds its own export line.
-export {};
-export { BACKEND_NAMES } from './types.js';
+
+export { ensureGradients } from './_gradients.js';
+export type { BackendPreference, BackendReport, SelectedBackend, SelectOptions } from './select.js';
+export {
+  backendReport,
+  formatBackendReport,
+  parseBackendName,
+  registerBackendCandidate,
+  releaseBackends,
+  selectBackend,
+} from './select.js';
 export type { BackendCandidate, BackendName, BackendProbe } from './types.js';
+export { BACKEND_NAMES } from './types.js';

@@ -12,11 +12,18 @@ export interface BackendProbe {
   reason?: string;
   /** Extra facts when available (adapter name, thread count, library version). */
   detail?: string;
+  /**
+   * False when the backend works but 'auto' must not pick it (a software WebGPU adapter such as llvmpipe is
+   * slower than wasm); it can still be requested by name. Absent means true.
+   */
+  autoSelect?: boolean;
 }
 
 /**
- * One backend we know how to bring up. `probe` must be cheap and never throw; `activate` registers the
- * tfjs backend (if needed) and makes it current via tf.setBackend. Selection lives in select.ts only.
+ * One backend we know how to bring up. `probe` must be cheap, never throw, and may cache its answer;
+ * `activate` registers the tfjs backend under `tfjsName` (idempotent) but does NOT make it current:
+ * select.ts is the only code that calls `tf.setBackend`. `release`, when present, frees what `activate`
+ * acquired (a GPU device) so the process can exit and the backend can be activated again later.
  */
 export interface BackendCandidate {
   name: BackendName;
@@ -25,4 +32,5 @@ export interface BackendCandidate {
   description: string;
   probe(): Promise<BackendProbe>;
   activate(): Promise<void>;
+  release?(): Promise<void>;
 }
