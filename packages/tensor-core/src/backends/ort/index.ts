@@ -1,0 +1,10 @@
+// The onnxruntime-accelerated TensorFlow.js CPU backend ('vlp-ort').
+export { ortCandidate } from './candidate.js';
+export {
+  ORT_TFJS_NAME,
+  type OrtBackendOptions,
+  ortBackendOptions,
+  ortThreads,
+  probeOrtBinding,
+  registerOrtBackend,
+} from './register.js';
