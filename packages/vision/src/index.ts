@@ -1,2 +1,5 @@
-// @vlp/vision: Image loading (sharp), preprocessing, augmentation and image encoders (ViT, ResNet-style CNN).
+// @vlp/vision: image loading (sharp), preprocessing, seeded augmentation and image encoders (ViT and a
+// ResNet-style CNN for SOHO / Pixel-BERT) returning named features.
+export * from './io/index.js';
+
 export const VERSION = '0.1.0';
