@@ -1,2 +1,15 @@
-// Barrel for src/nn: each file here adds its own export line.
-export {};
+// Barrel for src/nn: the module system and the layers every tower needs.
+export { GELU } from './activations.js';
+export { Dropout } from './dropout.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { Embedding } from './embedding.js';
+export { LayerNorm } from './layer-norm.js';
+export type { LinearOptions } from './linear.js';
+export { Linear } from './linear.js';
+export type {
+  LoadStateDictOptions,
+  LoadStateDictResult,
+  ParameterOptions,
+  ParameterQuery,
+} from './module.js';
+export { Module, ModuleList } from './module.js';

@@ -1,2 +1,11 @@
-// Barrel for src/ops: each file here adds its own export line.
-export {};
+// Barrel for src/ops: the functional core the layers call, one function per op a backend may fuse.
+export { geluTanh } from './activations.js';
+export type { AttentionOptions } from './attention.js';
+export { attentionWeights, MASK_NEGATIVE, paddingMask, scaledDotProductAttention } from './attention.js';
+export { dropout, dropoutMask } from './dropout.js';
+export type { FusedKernelName } from './fused.js';
+export { FUSED_KERNEL_NAMES, fusedKernelFor } from './fused.js';
+export { layerNorm } from './layer-norm.js';
+export { linear } from './linear.js';
+export type { CrossEntropyOptions } from './losses.js';
+export { softmaxCrossEntropy } from './losses.js';

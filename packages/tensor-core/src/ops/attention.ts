@@ -1,0 +1,82 @@
+// Scaled dot-product attention (Vaswani et al., 2017) on [B, H, T, d] tensors with a keep-mask:
+// 1 = may attend, 0 = blocked, broadcastable to [B, H, Tq, Tk]. Covers padding masks ([B, 1, 1, Tk]) and
+// arbitrary block masks ([Tq, Tk] or [B, 1, Tq, Tk]) such as UNIMO-2's grounded-transformer mask.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Added to the logits of blocked keys: exp() of it underflows to exactly 0 in float32. */
+export const MASK_NEGATIVE = -1e9;
+
+/** Options shared by {@link attentionWeights} and {@link scaledDotProductAttention}. */
+export interface AttentionOptions {
+  /** Keep-mask broadcastable to [B, H, Tq, Tk]; any dtype, nonzero = may attend. */
+  mask?: tf.Tensor;
+  /** Logit scale; default 1 / sqrt(d). */
+  scale?: number;
+  /** Applied to the attention probabilities (e.g. a seeded dropout); must keep the shape. */
+  dropout?: (probs: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * A [B, Tk] attention mask (1 = token, 0 = padding) as a keep-mask [B, 1, 1, Tk] for attention.
+ * @example
+ * ```ts
+ * const m = paddingMask(tf.tensor2d([[1, 1, 0]], [1, 3], 'int32')); // [1, 1, 1, 3]
+ * ```
+ */
+export function paddingMask(attentionMask: tf.Tensor): tf.Tensor4D {
+  if (attentionMask.rank !== 2) {
+    throw new Error(`paddingMask: expected [B, Tk], got [${attentionMask.shape}]`);
+  }
+  const [b, tk] = attentionMask.shape as [number, number];
+  return tf.tidy(() => tf.reshape(tf.cast(attentionMask, 'float32'), [b, 1, 1, tk]));
+}
+
+/**
+ * Softmax(q k^T * scale + maskBias) over keys: [B, H, Tq, Tk]. Softmax runs in float32.
+ * @example
+ * ```ts
+ * const w = attentionWeights(tf.ones([1, 2, 3, 4]), tf.ones([1, 2, 5, 4])); // [1, 2, 3, 5]
+ * ```
+ */
+export function attentionWeights(q: tf.Tensor, k: tf.Tensor, opts: AttentionOptions = {}): tf.Tensor {
+  if (q.rank !== 4 || k.rank !== 4 || q.shape[3] !== k.shape[3]) {
+    throw new Error(`attention: q [${q.shape}] and k [${k.shape}] must be [B, H, T, d] with equal d`);
+  }
+  const d = q.shape[3] as number;
+  const scale = opts.scale ?? 1 / Math.sqrt(d);
+  return tf.tidy(() => {
+    let logits = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, Tk]
+    if (logits.dtype !== 'float32') logits = tf.cast(logits, 'float32');
+    if (opts.mask !== undefined) {
+      const keep = tf.cast(tf.notEqual(opts.mask, 0), 'float32');
+      const bias = tf.mul(tf.sub(1, keep), MASK_NEGATIVE); // 0 where allowed, -1e9 where blocked
+      logits = tf.add(logits, bias);
+    }
+    return tf.softmax(logits, -1);
+  });
+}
+
+/**
+ * softmax(q k^T / sqrt(d) + maskBias) v for q [B, H, Tq, d], k/v [B, H, Tk, d] -> [B, H, Tq, d].
+ * Intermediates are tidied. A query whose keys are all blocked gets a uniform average (never NaN).
+ * @example
+ * ```ts
+ * const mask = paddingMask(tf.tensor2d([[1, 1, 0]], [1, 3], 'int32'));
+ * const o = scaledDotProductAttention(q, k, v, { mask }); // q [1, H, Tq, d], k/v [1, H, 3, d]
+ * ```
+ */
+export function scaledDotProductAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  opts: AttentionOptions = {},
+): tf.Tensor {
+  if (v.rank !== 4 || v.shape[2] !== k.shape[2]) {
+    throw new Error(`attention: v [${v.shape}] must be [B, H, Tk, dv] with Tk of k [${k.shape}]`);
+  }
+  return tf.tidy(() => {
+    let probs = attentionWeights(q, k, opts); // [B, H, Tq, Tk]
+    if (opts.dropout) probs = opts.dropout(probs);
+    return tf.matMul(probs, v); // [B, H, Tq, dv]
+  });
+}
