@@ -18,6 +18,8 @@ export type {
 export { WordPieceTokenizer } from './tokenizer.js';
 export type { TokenizerJson } from './tokenizer-json.js';
 export { tokenizerFromJson, tokenizerToJson } from './tokenizer-json.js';
+export type { TrainedWordPiece, TrainWordPieceOptions } from './trainer.js';
+export { trainWordPiece } from './trainer.js';
 export { Vocabulary } from './vocab.js';
 export type { WordPieceModelOptions } from './wordpiece-model.js';
 export { WordPieceModel } from './wordpiece-model.js';
