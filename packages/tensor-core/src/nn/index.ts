@@ -1,5 +1,7 @@
 // Barrel for src/nn: the module system and the layers every tower needs.
 export { GELU } from './activations.js';
+export type { AttentionCallOptions, MultiHeadAttentionOptions } from './attention.js';
+export { MultiHeadAttention } from './attention.js';
 export { Dropout } from './dropout.js';
 export type { EmbeddingOptions } from './embedding.js';
 export { Embedding } from './embedding.js';
@@ -13,3 +15,9 @@ export type {
   ParameterQuery,
 } from './module.js';
 export { Module, ModuleList } from './module.js';
+export type {
+  TransformerBlockOptions,
+  TransformerCallOptions,
+  TransformerEncoderOptions,
+} from './transformer.js';
+export { Mlp, TransformerBlock, TransformerEncoder } from './transformer.js';

@@ -16,6 +16,23 @@ export interface AttentionOptions {
   dropout?: (probs: tf.Tensor) => tf.Tensor;
 }
 
+function _checkMask(mask: tf.Tensor, target: number[]): void {
+  const [b, h, tq, tk] = target;
+  const ok =
+    mask.rank <= 4 &&
+    mask.shape.every((d, i) => {
+      const t = target[4 - mask.rank + i];
+      return d === 1 || d === t;
+    });
+  if (!ok) {
+    const hint =
+      mask.rank === 2 && mask.shape[0] === b ? ' (for a [B, Tk] padding mask use paddingMask())' : '';
+    throw new Error(
+      `attention mask [${mask.shape}] does not broadcast to [B=${b}, H=${h}, Tq=${tq}, Tk=${tk}]${hint}`,
+    );
+  }
+}
+
 /**
  * A [B, Tk] attention mask (1 = token, 0 = padding) as a keep-mask [B, 1, 1, Tk] for attention.
  * @example
@@ -44,6 +61,9 @@ export function attentionWeights(q: tf.Tensor, k: tf.Tensor, opts: AttentionOpti
   }
   const d = q.shape[3] as number;
   const scale = opts.scale ?? 1 / Math.sqrt(d);
+  if (opts.mask !== undefined) {
+    _checkMask(opts.mask, [q.shape[0], q.shape[1], q.shape[2], k.shape[2]] as number[]);
+  }
   return tf.tidy(() => {
     let logits = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, Tk]
     if (logits.dtype !== 'float32') logits = tf.cast(logits, 'float32');
