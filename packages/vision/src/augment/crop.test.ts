@@ -1,13 +1,14 @@
 // Random resized crop: torchvision's sampling (ranges, determinism, fallback) and the libvips crop.
+
+import { Rng } from '@vlp/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { halves } from '../_testing/fixtures.js';
-import { TestRng } from '../_testing/rng.js';
+import { halves } from '../_test-fixtures.js';
 import { cropAndResize, randomResizedCrop, sampleResizedCrop } from './crop.js';
 
 describe('sampleResizedCrop', () => {
   it('is deterministic for a seed and stays inside the image with area and ratio in range', () => {
-    const a = new TestRng(7);
-    const b = new TestRng(7);
+    const a = new Rng(7);
+    const b = new Rng(7);
     let meanFraction = 0;
     const n = 400;
     for (let i = 0; i < n; i++) {
@@ -40,8 +41,8 @@ describe('sampleResizedCrop', () => {
   });
 
   it('rejects invalid ranges', () => {
-    expect(() => sampleResizedCrop(10, 10, new TestRng(1), { scale: [0, 1] })).toThrow(RangeError);
-    expect(() => sampleResizedCrop(10, 10, new TestRng(1), { ratio: [2, 1] })).toThrow(RangeError);
+    expect(() => sampleResizedCrop(10, 10, new Rng(1), { scale: [0, 1] })).toThrow(RangeError);
+    expect(() => sampleResizedCrop(10, 10, new Rng(1), { ratio: [2, 1] })).toThrow(RangeError);
   });
 });
 
@@ -65,8 +66,8 @@ describe('cropAndResize / randomResizedCrop', () => {
   });
 
   it('gives identical views for identical seeds', async () => {
-    const a = await randomResizedCrop(image, new TestRng(3), { size: 16 });
-    const b = await randomResizedCrop(image, new TestRng(3), { size: 16 });
+    const a = await randomResizedCrop(image, new Rng(3), { size: 16 });
+    const b = await randomResizedCrop(image, new Rng(3), { size: 16 });
     expect(a.width).toBe(16);
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
   });

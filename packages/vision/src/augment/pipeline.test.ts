@@ -1,6 +1,7 @@
 // Augmentation recipes: determinism with a seed, output sizes and ranges, flip off by default, two views.
+
+import { Rng } from '@vlp/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { TestRng } from '../_testing/rng.js';
 import type { RgbImage } from '../io/types.js';
 import { augment, CONTRASTIVE_AUGMENT, sampleAugment, twoViews } from './pipeline.js';
 
@@ -18,9 +19,9 @@ describe('augment', () => {
   const image = gradient(96, 64);
 
   it('gives identical views for identical seeds and different views for different seeds', async () => {
-    const a = await augment(image, new TestRng(1), { size: 32 });
-    const b = await augment(image, new TestRng(1), { size: 32 });
-    const c = await augment(image, new TestRng(2), { size: 32 });
+    const a = await augment(image, new Rng(1), { size: 32 });
+    const b = await augment(image, new Rng(1), { size: 32 });
+    const c = await augment(image, new Rng(2), { size: 32 });
     expect([a.width, a.height, a.data.length]).toEqual([32, 32, 32 * 32 * 3]);
     expect(same(a, b)).toBe(true);
     expect(same(a, c)).toBe(false);
@@ -31,7 +32,7 @@ describe('augment', () => {
     const fired = new Set<boolean>();
     for (let seed = 0; seed < 50; seed++) {
       let draws = 0;
-      const inner = new TestRng(seed);
+      const inner = new Rng(seed);
       const counting = {
         uniform: () => {
           draws++;
@@ -53,7 +54,7 @@ describe('augment', () => {
   });
 
   it('never flips by default; flips at the requested rate when asked', () => {
-    const rng = new TestRng(9);
+    const rng = new Rng(9);
     let flips = 0;
     let greys = 0;
     for (let i = 0; i < 400; i++) {
@@ -69,7 +70,7 @@ describe('augment', () => {
   });
 
   it('a grayscale view has equal channels', async () => {
-    const v = await augment(image, new TestRng(4), { size: 16, grayscaleP: 1 });
+    const v = await augment(image, new Rng(4), { size: 16, grayscaleP: 1 });
     for (let i = 0; i < v.data.length; i += 3) {
       expect(v.data[i + 1]).toBe(v.data[i]);
       expect(v.data[i + 2]).toBe(v.data[i]);
@@ -80,8 +81,8 @@ describe('augment', () => {
 describe('twoViews', () => {
   it('returns two different views of the requested size, reproducibly', async () => {
     const image = gradient(80, 80);
-    const [a, b] = await twoViews(image, new TestRng(5), { size: 24 });
-    const [a2, b2] = await twoViews(image, new TestRng(5), { size: 24 });
+    const [a, b] = await twoViews(image, new Rng(5), { size: 24 });
+    const [a2, b2] = await twoViews(image, new Rng(5), { size: 24 });
     expect([a.width, a.height, b.width, b.height]).toEqual([24, 24, 24, 24]);
     expect(same(a, b)).toBe(false);
     expect(same(a, a2) && same(b, b2)).toBe(true);

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { rm } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixtures, makeFixtures } from '../_testing/fixtures.js';
+import { type Fixtures, makeFixtures } from '../_test-fixtures.js';
 import { loadImageBatch, loadImages, mapWithConcurrency } from './batch.js';
 import { NORMALIZATIONS } from './normalize.js';
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixtures, makeFixtures } from '../_testing/fixtures.js';
+import { type Fixtures, makeFixtures } from '../_test-fixtures.js';
 import { ImageLoadError, type ImageLoadReason } from './errors.js';
 import { loadImage } from './load.js';
 import type { RgbImage } from './types.js';
