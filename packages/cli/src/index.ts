@@ -1,2 +1,6 @@
 // @vlp/cli: The `vlp` command: doctor, ingest, pretrain, eval, label, export, demo.
-export const VERSION = '0.1.0';
+
+export type { DoctorReport } from './commands/doctor.js';
+export { doctor, formatDoctor, registerDoctor } from './commands/doctor.js';
+export { createProgram } from './program.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,22 @@
+// The `vlp` command tree. Each subcommand lives in its own file under commands/ and exports a
+// register function; adding one is a new file plus one line here.
+import { Command } from 'commander';
+import { registerDoctor } from './commands/doctor.js';
+import { VERSION } from './version.js';
+
+/**
+ * Builds the `vlp` program (without parsing anything), so tests and embedders can drive it.
+ *
+ * @example
+ * ```ts
+ * await createProgram().parseAsync(['node', 'vlp', 'doctor']);
+ * ```
+ */
+export function createProgram(): Command {
+  const program = new Command('vlp')
+    .description('vision-language pre-training on TensorFlow.js')
+    .version(VERSION)
+    .showHelpAfterError();
+  registerDoctor(program);
+  return program;
+}
