@@ -148,7 +148,14 @@ export function formatBackendReport(report: BackendReport): string {
       .join('  ')
       .trimEnd();
   const lines = [line(header), ...rows.map(line), '', `auto selects: ${report.auto ?? 'nothing'}`];
-  if (report.forced !== undefined) lines.push(`VLP_BACKEND=${report.forced} overrides the choice`);
+  if (report.forced !== undefined) {
+    try {
+      parsePreference(report.forced);
+      lines.push(`VLP_BACKEND=${report.forced} overrides the choice`);
+    } catch (error) {
+      lines.push(`VLP_BACKEND=${report.forced} is invalid: ${_firstLine(error)}`);
+    }
+  }
   return lines.join('\n');
 }
 

@@ -26,8 +26,8 @@ const DEFAULT_TEST_BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu', 
 
 let cached: Promise<BackendName[]> | undefined;
 
-async function computeTestBackends(): Promise<BackendName[]> {
-  const env = typeof process === 'undefined' ? undefined : process.env.VLP_TEST_BACKENDS?.trim();
+/** testBackends() without the cache, for a given VLP_TEST_BACKENDS value (exported for its own test). */
+export async function _resolveTestBackends(env: string | undefined): Promise<BackendName[]> {
   const requested = env ? env.split(',').map(parseBackendName) : undefined;
   const { probes } = await backendReport();
   if (requested !== undefined) {
@@ -56,7 +56,9 @@ async function computeTestBackends(): Promise<BackendName[]> {
  * ```
  */
 export function testBackends(): Promise<BackendName[]> {
-  cached ??= computeTestBackends();
+  cached ??= _resolveTestBackends(
+    typeof process === 'undefined' ? undefined : process.env.VLP_TEST_BACKENDS?.trim(),
+  );
   return cached;
 }
 
