@@ -1,6 +1,13 @@
 // Barrel for src/backends: each file here adds its own export line.
 
 export { ensureGradients } from './_gradients.js';
+export {
+  FusedAdam,
+  type FusedAdamOptions,
+  ORT_TFJS_NAME,
+  type OrtBackendOptions,
+  ortThreads,
+} from './ort/index.js';
 export type { BackendPreference, BackendReport, SelectedBackend, SelectOptions } from './select.js';
 export {
   backendReport,

@@ -1,6 +1,7 @@
 // Activations: GELU with the tanh approximation (Hendrycks & Gimpel, 2016), as used by GPT-2 and in our
 // PyTorch reference (nn.GELU(approximate='tanh')).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from './fused.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
@@ -12,6 +13,10 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * ```
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
+  // Fused-kernel dispatch (ORT backend, owner: backends/ort).
+  if (fusedKernelFor('VlpGeluTanh') && x.dtype === 'float32' && x.size > 0) {
+    return tf.engine().runKernel('VlpGeluTanh', { x }) as tf.Tensor;
+  }
   return tf.tidy(() => {
     const cube = tf.mul(tf.square(x), x);
     const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);

@@ -2,6 +2,7 @@
 // 1 = may attend, 0 = blocked, broadcastable to [B, H, Tq, Tk]. Covers padding masks ([B, 1, 1, Tk]) and
 // arbitrary block masks ([Tq, Tk] or [B, 1, Tq, Tk]) such as UNIMO-2's grounded-transformer mask.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from './fused.js';
 
 /** Added to the logits of blocked keys: exp() of it underflows to exactly 0 in float32. */
 export const MASK_NEGATIVE = -1e9;
@@ -93,6 +94,20 @@ export function scaledDotProductAttention(
 ): tf.Tensor {
   if (v.rank !== 4 || v.shape[2] !== k.shape[2]) {
     throw new Error(`attention: v [${v.shape}] must be [B, H, Tk, dv] with Tk of k [${k.shape}]`);
+  }
+  // Fused-kernel dispatch (ORT backend, owner: backends/ort): one graph forward, one backward; the keep-mask
+  // becomes an additive bias (a scalar 0 when there is none).
+  const fusable = [q, k, v].every((t) => t.dtype === 'float32' && t.size > 0) && q.rank === 4 && k.rank === 4;
+  if (fusedKernelFor('VlpScaledDotProductAttention') && fusable && opts.dropout === undefined) {
+    const scale = opts.scale ?? 1 / Math.sqrt(q.shape[3] as number);
+    return tf.tidy(() => {
+      const mask = opts.mask;
+      const bias =
+        mask === undefined
+          ? tf.scalar(0)
+          : tf.mul(tf.sub(1, tf.cast(tf.notEqual(mask, 0), 'float32')), MASK_NEGATIVE); // 0 or -1e9
+      return tf.engine().runKernel('VlpScaledDotProductAttention', { q, k, v, bias }, { scale }) as tf.Tensor;
+    });
   }
   return tf.tidy(() => {
     let probs = attentionWeights(q, k, opts); // [B, H, Tq, Tk]

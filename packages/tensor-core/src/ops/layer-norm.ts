@@ -1,5 +1,6 @@
 // Layer normalisation (Ba et al., 2016) over the last axis with biased variance, as torch.nn.LayerNorm.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from './fused.js';
 
 /**
  * `(x - mean) / sqrt(var + eps) * gamma + beta` over the last axis; x [..., D], gamma/beta [D].
@@ -12,6 +13,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps =
   const d = x.shape[x.rank - 1];
   if (gamma.shape[0] !== d || beta.shape[0] !== d) {
     throw new Error(`layerNorm: x [${x.shape}] vs gamma [${gamma.shape}] / beta [${beta.shape}]`);
+  }
+  // Fused-kernel dispatch (ORT backend, owner: backends/ort): one kernel forward, one backward.
+  if (fusedKernelFor('VlpLayerNorm') && [x, gamma, beta].every((t) => t.dtype === 'float32') && x.size > 0) {
+    return tf.engine().runKernel('VlpLayerNorm', { x, gamma, beta }, { eps }) as tf.Tensor;
   }
   return tf.tidy(() => {
     const mean = tf.mean(x, -1, true); // [..., 1]

@@ -1,6 +1,7 @@
 // Affine map y = x @ W + b over the last axis, W laid out [in, out] (the PyTorch benchmark reference uses
 // the same x @ W form). Any leading dims: x is flattened to 2-D for one matmul and reshaped back.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from './fused.js';
 
 /**
  * `x @ w (+ b)` for x [..., in], w [in, out], b [out] -> [..., out]. Intermediates are tidied.
@@ -17,6 +18,11 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   }
   if (b !== undefined && (b.rank !== 1 || b.shape[0] !== outF)) {
     throw new Error(`linear: bias [${b.shape}] does not match out features ${outF}`);
+  }
+  // Fused-kernel dispatch (ORT backend, owner: backends/ort): Gemm with bias forward, one graph backward.
+  const ins: tf.NamedTensorMap = b === undefined ? { x, w } : { x, w, b };
+  if (fusedKernelFor('VlpLinear') && Object.values(ins).every((t) => t.dtype === 'float32') && x.size > 0) {
+    return tf.engine().runKernel('VlpLinear', ins) as tf.Tensor;
   }
   return tf.tidy(() => {
     const lead = x.shape.slice(0, -1);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadOrtRuntime, type OrtRuntime } from './_binding.js';
 import { OrtRunner } from './_runner.js';
 import { DEFAULT_MIN_ORT_SIZE, OrtBackend, registerOrtKernels } from './backend.js';
-import { fusedKernels } from './fused/index.js';
+import { fusedGradients, fusedKernels } from './fused/index.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -134,6 +134,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
     ...elementwiseKernels,
     ...reduceKernels,
   ]);
+  for (const g of fusedGradients) tf.registerGradient(g);
   registeredWith = opts;
 }
 

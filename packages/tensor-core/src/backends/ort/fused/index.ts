@@ -1,4 +1,29 @@
-// Fused kernels (one ORT graph forward, one backward) registered only for the ORT backend.
+// Fused kernels (one ORT graph forward, one backward) registered only for the ORT backend, and their gradients.
+import type * as tf from '@tensorflow/tfjs-core';
 import type { OrtKernelDef } from '../backend.js';
+import { adamKernels } from './adam.js';
+import { attentionGradient, attentionKernels } from './attention.js';
+import { geluGradient, geluKernels } from './gelu.js';
+import { layerNormGradient, layerNormKernels } from './layer-norm.js';
+import { linearGradient, linearKernels } from './linear.js';
 
-export const fusedKernels: OrtKernelDef[] = [];
+export { ADAM, FusedAdam, type FusedAdamOptions } from './adam.js';
+export { ATTENTION } from './attention.js';
+export { GELU_TANH } from './gelu.js';
+export { LAYER_NORM } from './layer-norm.js';
+export { LINEAR } from './linear.js';
+
+export const fusedKernels: OrtKernelDef[] = [
+  ...linearKernels,
+  ...layerNormKernels,
+  ...geluKernels,
+  ...attentionKernels,
+  ...adamKernels,
+];
+
+export const fusedGradients: tf.GradConfig[] = [
+  linearGradient,
+  layerNormGradient,
+  geluGradient,
+  attentionGradient,
+];

@@ -1,7 +1,7 @@
 // Broadcasting binary ops and unary float ops on ORT. float32 only; int32/bool and small tensors stay on the cpu
 // kernels (the body returns null).
 import * as tf from '@tensorflow/tfjs-core';
-import type { NodeSpec } from '../_onnx.js';
+import type { GraphSpec, NodeSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 
 /** tfjs binary kernel name -> the ONNX nodes computing y from a and b. */
@@ -50,7 +50,7 @@ function binary(name: string, nodes: (a: string, b: string, y: string) => NodeSp
       const key = `${name}:${a.shape.length}:${b.shape.length}`;
       return backend.runGraph(
         key,
-        () => ({
+        (): GraphSpec => ({
           inputs: [
             { name: 'a', rank: a.shape.length },
             { name: 'b', rank: b.shape.length },
@@ -74,7 +74,7 @@ function unary(name: string, nodes: (x: string, y: string) => NodeSpec[]): OrtKe
       if (!feeds || !backend.worthIt(x.shape)) return null;
       return backend.runGraph(
         `${name}:${x.shape.length}`,
-        () => ({
+        (): GraphSpec => ({
           inputs: [{ name: 'x', rank: x.shape.length }],
           outputs: [{ name: 'y', rank: x.shape.length }],
           nodes: nodes('x', 'y'),

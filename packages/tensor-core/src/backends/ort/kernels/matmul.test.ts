@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maxRelErr, runOn, seeded, setUpOrt } from '../_testing.js';
+import { maxRelErr, runOn, seeded, setUpOrt } from '../_test-utils.js';
 import type { OrtBackend } from '../backend.js';
 import { ORT_TFJS_NAME } from '../register.js';
 

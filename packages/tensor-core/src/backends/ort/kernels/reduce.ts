@@ -1,6 +1,6 @@
 // Reductions (Sum, Mean, Max, Min), Softmax and Transpose on ORT, keyed by rank and axes/perm.
 import * as tf from '@tensorflow/tfjs-core';
-import type { NodeSpec } from '../_onnx.js';
+import type { GraphSpec, NodeSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 
 const REDUCE: Record<string, string> = {
@@ -62,7 +62,7 @@ const softmax: OrtKernelDef = {
     if (!feeds || !backend.worthIt(x.shape) || rank === 0) return null;
     return backend.runGraph(
       `Softmax:${rank}:${axis}`,
-      () => ({
+      (): GraphSpec => ({
         inputs: [{ name: 'x', rank }],
         outputs: [{ name: 'y', rank }],
         nodes: [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: { i: axis } } }],
@@ -83,7 +83,7 @@ const transpose: OrtKernelDef = {
     const out = perm.map((p) => x.shape[p]!);
     return backend.runGraph(
       `Transpose:${perm.join(',')}`,
-      () => ({
+      (): GraphSpec => ({
         inputs: [{ name: 'x', rank: perm.length }],
         outputs: [{ name: 'y', rank: perm.length }],
         nodes: [{ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: { ints: perm } } }],

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { geluTanh } from '../../../ops/activations.js';
+import { scaledDotProductAttention } from '../../../ops/attention.js';
+import { layerNorm } from '../../../ops/layer-norm.js';
+import { linear } from '../../../ops/linear.js';
+import { maxRelErr, runOn, seeded, setUpOrt } from '../_test-utils.js';
+import type { OrtBackend } from '../backend.js';
+import { ORT_TFJS_NAME } from '../register.js';
+import { FusedAdam } from './adam.js';
+
+let backend: OrtBackend;
+beforeAll(async () => {
+  backend = await setUpOrt();
+});
+
+const t = (shape: number[], seed: number, scale = 1) =>
+  tf.tensor(
+    seeded(
+      shape.reduce((p, q) => p * q, 1),
+      seed,
+    ).map((v) => v * scale),
+    shape,
+  );
+
+/** Values of fn on cpu vs ort, and that ort really ran `kernel`. */
+function compare(kernel: string, fn: () => tf.Tensor | tf.Tensor[], tol = 1e-5): void {
+  const want = runOn('cpu', fn);
+  const got = runOn(ORT_TFJS_NAME, fn);
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => {
+    expect(g.shape).toEqual(want[i]!.shape);
+    expect(maxRelErr(g.values, want[i]!.values)).toBeLessThan(tol);
+  });
+  expect(tf.getKernel(kernel, ORT_TFJS_NAME)).toBeDefined();
+}
+
+/** fn's value and the gradients of sum(fn * r) (a fixed random cotangent) w.r.t. every input. */
+function withGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: () => tf.Tensor[]): () => tf.Tensor[] {
+  return () => {
+    const xs = inputs();
+    const y = f(...xs);
+    const r = t(y.shape, 99);
+    const g = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs);
+    return [y, ...g];
+  };
+}
+
+describe('fused kernels on vlp-ort match the tfjs composites on cpu', () => {
+  for (const rank of [2, 3, 4]) {
+    it(`VlpLayerNorm rank ${rank}: values and dx, dgamma, dbeta`, () => {
+      const shape = [2, 3, 4, 24].slice(4 - rank);
+      compare(
+        'VlpLayerNorm',
+        withGrads(
+          (x, g, b) => layerNorm(x, g, b, 1e-5),
+          () => [t(shape, 1, 3), tf.add(t([24], 2, 0.5), 1), t([24], 3)],
+        ),
+      );
+    });
+    it(`VlpGeluTanh rank ${rank}`, () => {
+      const shape = [2, 3, 4, 40].slice(4 - rank);
+      compare(
+        'VlpGeluTanh',
+        withGrads(geluTanh, () => [t(shape, 4, 4)]),
+      );
+    });
+    it(`VlpLinear rank ${rank}, with and without bias`, () => {
+      const shape = [2, 3, 5, 16].slice(4 - rank);
+      compare(
+        'VlpLinear',
+        withGrads(linear, () => [t(shape, 5), t([16, 12], 6), t([12], 7)]),
+      );
+      compare(
+        'VlpLinear',
+        withGrads(
+          (x, w) => linear(x, w),
+          () => [t(shape, 5), t([16, 12], 6)],
+        ),
+      );
+    });
+  }
+  it('VlpScaledDotProductAttention without mask, q/k/v gradients', () => {
+    compare(
+      'VlpScaledDotProductAttention',
+      withGrads(
+        (q, k, v) => scaledDotProductAttention(q!, k!, v!),
+        () => [t([2, 3, 7, 8], 8), t([2, 3, 9, 8], 9), t([2, 3, 9, 5], 10)],
+      ),
+    );
+  });
+  it('VlpScaledDotProductAttention with padding and block keep-masks', () => {
+    const pad = () =>
+      tf.tensor4d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [2, 1, 1, 9], 'int32');
+    const block = () => tf.cast(tf.greater(t([7, 9], 11), -0.5), 'bool');
+    for (const mask of [pad, block]) {
+      compare(
+        'VlpScaledDotProductAttention',
+        withGrads(
+          (q, k, v) => scaledDotProductAttention(q, k, v, { mask: mask(), scale: 0.3 }),
+          () => [t([2, 3, 7, 8], 8), t([2, 3, 9, 8], 9), t([2, 3, 9, 8], 10)],
+        ),
+      );
+    }
+  });
+  it('empty tensors fall back to the composites', () => {
+    compare('VlpGeluTanh', () => geluTanh(tf.zeros([0, 4])));
+    compare('VlpLinear', () => linear(tf.zeros([0, 4]), tf.ones([4, 3]), tf.ones([3])));
+  });
+});
+
+describe('FusedAdam', () => {
+  it('matches a hand-written PyTorch-style Adam/AdamW over three steps (ORT and JS paths), leaking nothing', () => {
+    for (const minOrtSize of [1, 1 << 30]) {
+      backend.minOrtSize = minOrtSize;
+      for (const weightDecay of [0, 0.1]) {
+        const p0 = Array.from(seeded(300, 12));
+        const grads = [13, 14, 15].map((s) => Array.from(seeded(300, s)));
+        const v = tf.variable(tf.tensor(p0, [30, 10]), true, `adam-test-${minOrtSize}-${weightDecay}`);
+        const opt = new FusedAdam({ learningRate: 0.01, weightDecay });
+        const before = tf.memory().numTensors;
+        for (const g of grads) {
+          const gt = tf.tensor(g, [30, 10]);
+          opt.applyGradients({ [v.name]: gt });
+          gt.dispose();
+        }
+        expect(tf.memory().numTensors).toBe(before + 2); // the two moment slots
+        // Reference in float64.
+        const m = new Float64Array(300);
+        const s = new Float64Array(300);
+        const p = Float64Array.from(p0);
+        grads.forEach((g, step) => {
+          const t1 = step + 1;
+          for (let i = 0; i < 300; i++) {
+            p[i]! *= 1 - 0.01 * weightDecay;
+            m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+            s[i] = 0.999 * s[i]! + 0.001 * g[i]! * g[i]!;
+            const den = Math.sqrt(s[i]!) / Math.sqrt(1 - 0.999 ** t1) + 1e-8;
+            p[i]! -= (0.01 / (1 - 0.9 ** t1)) * (m[i]! / den);
+          }
+        });
+        expect(maxRelErr(Array.from(v.dataSync()), Array.from(p))).toBeLessThan(1e-5);
+        opt.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        v.dispose();
+      }
+    }
+    backend.minOrtSize = 1;
+  });
+});
