@@ -97,8 +97,10 @@ export function scaledDotProductAttention(
   }
   // Fused-kernel dispatch (ORT backend, owner: backends/ort): one graph forward, one backward; the keep-mask
   // becomes an additive bias (a scalar 0 when there is none).
-  const fusable = [q, k, v].every((t) => t.dtype === 'float32' && t.size > 0) && q.rank === 4 && k.rank === 4;
+  const fusable =
+    [q, k, v].every((t) => t.dtype === 'float32' && t.size > 0) && q.rank === 4 && q.shape[3] === k.shape[3];
   if (fusedKernelFor('VlpScaledDotProductAttention') && fusable && opts.dropout === undefined) {
+    if (opts.mask) _checkMask(opts.mask, [q.shape[0], q.shape[1], q.shape[2], k.shape[2]] as number[]);
     const scale = opts.scale ?? 1 / Math.sqrt(q.shape[3] as number);
     return tf.tidy(() => {
       const mask = opts.mask;
