@@ -173,7 +173,7 @@ describe('a training step leaves memory unchanged', () => {
 });
 
 describe('ViT at another resolution', () => {
-  it('interpolates positions: 48 px on a 32 px config gives a 6x6 grid, and 32 px is unchanged', () => {
+  it('interpolates positions: 48 px on a 32 px config gives a 6x6 grid; bad shapes are refused', () => {
     const enc = createImageEncoder('vit-tiny', {}, new Rng(0)).eval();
     const big = randn([1, 48, 48, 3], 9) as tf.Tensor4D;
     const f = enc.forward(big);
