@@ -22,7 +22,14 @@ export interface CropBox {
   height: number;
 }
 
-/** Area fraction and aspect-ratio ranges of {@link sampleResizedCrop} (torchvision's names). */
+/**
+ * Area fraction and aspect-ratio ranges of {@link sampleResizedCrop} (torchvision's names).
+ *
+ * @example
+ * ```ts
+ * const ranges: ResizedCropRanges = { scale: [0.5, 1], ratio: [3 / 4, 4 / 3] };
+ * ```
+ */
 export interface ResizedCropRanges {
   /** Fraction of the image area the box covers, `[min, max]` (torchvision default `[0.08, 1]`). */
   scale?: readonly [number, number];

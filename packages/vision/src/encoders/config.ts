@@ -51,12 +51,27 @@ const cnnShape = z.strictObject({
   normalization: z.enum(['clip', 'imagenet', 'none']).default('imagenet'),
 });
 
-/** Schema of {@link VitConfig}, with cross-field checks. */
+/**
+ * Schema of {@link VitConfig}, with cross-field checks.
+ *
+ * @example
+ * ```ts
+ * const ok = VitConfigSchema.safeParse(JSON.parse(text)).success;
+ * ```
+ */
 export const VitConfigSchema = vitShape
   .refine((c) => c.imageSize % c.patchSize === 0, { message: 'imageSize must be a multiple of patchSize' })
   .refine((c) => c.dim % c.heads === 0, { message: 'dim must be divisible by heads' });
 
-/** Schema of {@link CnnConfig}, with cross-field checks. */
+/**
+ * Schema of {@link CnnConfig}, with cross-field checks.
+ *
+ * @example
+ * ```ts
+ * const cfg = CnnConfigSchema.parse({ kind: 'cnn', name: 'r', imageSize: 32, block: 'basic', stemWidth: 8,
+ *   widths: [8, 16], depths: [1, 1], dim: 16 });
+ * ```
+ */
 export const CnnConfigSchema = cnnShape
   .refine((c) => c.widths.length === c.depths.length, { message: 'widths and depths must have equal length' })
   .refine((c) => c.block === 'basic' || c.widths.every((w) => w % 4 === 0), {
@@ -98,7 +113,15 @@ export type CnnConfig = z.output<typeof cnnShape>;
  */
 export type ImageEncoderConfig = VitConfig | CnnConfig;
 
-/** JSON input form (defaults may be omitted). */
+/**
+ * JSON input form (defaults may be omitted).
+ *
+ * @example
+ * ```ts
+ * const input: ImageEncoderConfigInput = { kind: 'vit', name: 'v', imageSize: 32, patchSize: 8, dim: 32,
+ *   depth: 2, heads: 2 };
+ * ```
+ */
 export type ImageEncoderConfigInput = z.input<typeof vitShape> | z.input<typeof cnnShape>;
 
 /**

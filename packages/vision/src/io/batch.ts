@@ -36,7 +36,14 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
-/** Options for {@link loadImages}: those of {@link loadImage} plus how many decodes run at once. */
+/**
+ * Options for {@link loadImages}: those of {@link loadImage} plus how many decodes run at once.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadImagesOptions = { maxShortSide: 256, concurrency: 2 };
+ * ```
+ */
 export interface LoadImagesOptions extends Omit<LoadImageOptions, 'label'> {
   /** Decodes in flight at once (default: number of cores, at most 8). */
   concurrency?: number;
@@ -106,7 +113,14 @@ export async function loadImages(
   return result;
 }
 
-/** Options for {@link loadImageBatch}: a square size is required so images stack. */
+/**
+ * Options for {@link loadImageBatch}: a square size is required so images stack.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadImageBatchOptions = { imageSize: 224, resize: 'pad', normalization: 'imagenet' };
+ * ```
+ */
 export interface LoadImageBatchOptions extends LoadImagesOptions {
   imageSize: number;
   /** Preset name or `{mean, std}` (default `'clip'`). */

@@ -14,7 +14,14 @@
  */
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'svg'] as const;
 
-/** One of {@link IMAGE_FORMATS}, or another format name sharp reports (e.g. `'heif'`). */
+/**
+ * One of {@link IMAGE_FORMATS}, or another format name sharp reports (e.g. `'heif'`).
+ *
+ * @example
+ * ```ts
+ * const withAvif: ImageFormat[] = [...IMAGE_FORMATS, 'heif'];
+ * ```
+ */
 export type ImageFormat = (typeof IMAGE_FORMATS)[number] | 'heif';
 
 function _startsWith(buf: Uint8Array, bytes: readonly number[]): boolean {

@@ -28,10 +28,24 @@ import {
  */
 export type ImageSource = string | Uint8Array;
 
-/** Resampling kernels sharp offers; `cubic` matches the bicubic resize of CLIP / ALBEF preprocessing. */
+/**
+ * Resampling kernels sharp offers; `cubic` matches the bicubic resize of CLIP / ALBEF preprocessing.
+ *
+ * @example
+ * ```ts
+ * await loadImage('a.png', { imageSize: 64, kernel: 'lanczos3' });
+ * ```
+ */
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
 
-/** Options for {@link loadImage}; every field has a safe default. */
+/**
+ * Options for {@link loadImage}; every field has a safe default.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadImageOptions = { imageSize: 224, resize: 'crop', background: [0, 0, 0], maxPixels: 20e6 };
+ * ```
+ */
 export interface LoadImageOptions {
   /** Output a square of this side. Omit to keep the aspect ratio (see `maxShortSide`). */
   imageSize?: number;

@@ -32,7 +32,14 @@ export const NORMALIZATIONS = {
   none: { mean: [0, 0, 0], std: [1, 1, 1] },
 } as const satisfies Record<string, Normalization>;
 
-/** A preset name or explicit statistics. */
+/**
+ * A preset name or explicit statistics.
+ *
+ * @example
+ * ```ts
+ * const spec: NormalizationSpec = getImageEncoderConfig('resnet-tiny').normalization; // 'imagenet'
+ * ```
+ */
 export type NormalizationSpec = keyof typeof NORMALIZATIONS | Normalization;
 
 function _resolve(spec: NormalizationSpec): Normalization {

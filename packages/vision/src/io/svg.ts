@@ -8,7 +8,15 @@
 // - keep CSS `url(...)` only for `#fragment`, drop `@import`; refuse CSS escapes (`\75rl(` is `url(`).
 // Numeric character references are decoded first so `&#104;ttp:` cannot hide a URL from the checks.
 
-/** Outcome of {@link sanitizeSvg}: the safe markup plus what was removed, or why it was refused. */
+/**
+ * Outcome of {@link sanitizeSvg}: the safe markup plus what was removed, or why it was refused.
+ *
+ * @example
+ * ```ts
+ * const r: SvgSanitizeResult = sanitizeSvg(text);
+ * if (!r.ok) console.warn(r.reason);
+ * ```
+ */
 export type SvgSanitizeResult = { ok: true; svg: string; removed: string[] } | { ok: false; reason: string };
 
 const SAFE_DATA_URI = /^data:image\/(png|jpeg|jpg|gif|webp)[;,]/i;

@@ -42,11 +42,32 @@ export type Rgb = readonly [number, number, number];
  */
 export type ResizeMode = 'crop' | 'pad' | 'stretch';
 
-/** White: emoji, icons and logos are transparent and read best on white, as a browser shows them. */
+/**
+ * White: emoji, icons and logos are transparent and read best on white, as a browser shows them.
+ *
+ * @example
+ * ```ts
+ * await loadImage('emoji.png', { background: DEFAULT_BACKGROUND });
+ * ```
+ */
 export const DEFAULT_BACKGROUND: Rgb = [255, 255, 255];
 
-/** 40 megapixels: above any camera photo we expect, far below what would exhaust memory when decoded. */
+/**
+ * 40 megapixels: above any camera photo we expect, far below what would exhaust memory when decoded.
+ *
+ * @example
+ * ```ts
+ * await loadImage('panorama.jpg', { maxPixels: 2 * DEFAULT_MAX_PIXELS });
+ * ```
+ */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-/** 64 MiB of encoded bytes per file. */
+/**
+ * 64 MiB of encoded bytes per file.
+ *
+ * @example
+ * ```ts
+ * await loadImage('scan.tiff', { maxBytes: 4 * DEFAULT_MAX_BYTES });
+ * ```
+ */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
