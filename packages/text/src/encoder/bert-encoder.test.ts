@@ -137,6 +137,9 @@ describe('BertEncoder', () => {
         return tf.add(tf.sum(tf.mul(f.tokens, r)), tf.sum(f.cls)) as tf.Scalar;
       });
     const res = await checkParameterGradients(loss, enc.parameters(), { maxEntriesPerTensor: 6 });
+    console.log(
+      `BertEncoder gradcheck: ${res.checked} entries, max relative error ${res.maxRelError.toExponential(2)}`,
+    );
     expect(res.checked).toBeGreaterThan(80);
     expect(res.maxRelError).toBeLessThan(3e-2);
     tf.dispose([inputIds, attentionMask, tokenTypeIds, r]);
