@@ -30,7 +30,12 @@ export interface TextEncoderConfig {
 
 const positiveInt = z.number().int().positive();
 
-/** Validates a complete {@link TextEncoderConfig}. */
+/**
+ * Validates a complete {@link TextEncoderConfig} (unknown keys rejected, heads must divide dim).
+ *
+ * @example
+ * TextEncoderConfigSchema.safeParse(JSON.parse(text)).success; // true for configs/bert-tiny.json
+ */
 export const TextEncoderConfigSchema = z
   .strictObject({
     description: z.string().optional(),
