@@ -1,8 +1,25 @@
-// The reference encoder of ../shared/bench/torch_reference.py in TensorFlow.js through @vlp/tensor-core's ops:
-// pre-LN blocks (LN weight = g + 1 with g initialised to zero), packed qkv, tanh-GELU MLP, loss = mean(x^2),
-// Adam(lr) with torch's defaults (betas 0.9/0.999, eps 1e-8).
+// The reference encoder of ../shared/bench/torch_reference.py in TensorFlow.js. Two builds of the same math:
+// 'blocks' (default) stacks @vlp/tensor-core's own TransformerBlock (pre-LN, fused qkv, tanh-GELU MLP; LN weight
+// initialised to ones = torch's g + 1 with g = 0), 'ops' writes the reference line by line with tensor-core's
+// functional ops. Loss = mean(x^2); Adam(lr) with torch's defaults (betas 0.9/0.999, eps 1e-8).
 
-/** Parameters in torch_reference.py's order: per layer wqkv, bqkv, wo, bo, w1, b1, w2, b2, g1, be1, g2, be2. */
+/** The encoder as a stack of tensor-core TransformerBlocks (no final norm, as the reference). */
+export function makeBlocks(tf, core, cfg) {
+  const rng = new core.Rng(0);
+  const blocks = Array.from(
+    { length: cfg.layers },
+    () => new core.TransformerBlock({ dim: cfg.dim, heads: cfg.heads, mlpDim: cfg.mlp_dim, layerNormEps: 1e-5, rng }),
+  );
+  const params = blocks.flatMap((b) => b.parameters());
+  const x = tf.randomNormal([cfg.batch, cfg.tokens, cfg.dim], 0, 1, 'float32', 1234);
+  const forward = (h) => {
+    for (const b of blocks) h = b.forward(h);
+    return h;
+  };
+  return { params, x, cfg, forward };
+}
+
+/** The 'ops' build. Parameters in torch_reference.py's order: per layer wqkv, bqkv, wo, bo, w1, b1, w2, b2, g1, be1, g2, be2. */
 export function makeEncoder(tf, core, cfg) {
   const d = cfg.dim;
   const f = cfg.mlp_dim;
@@ -17,7 +34,9 @@ export function makeEncoder(tf, core, cfg) {
     }
   }
   const x = tf.randomNormal([cfg.batch, cfg.tokens, d], 0, 1, 'float32', 1234);
-  return { params, x, cfg };
+  const model = { params, x, cfg };
+  model.forward = (h) => encoder(tf, core, model, h);
+  return model;
 }
 
 function encoder(tf, core, model, x) {
@@ -48,7 +67,7 @@ export function encoderStep(tf, core, model, cfg) {
     ? new core.FusedAdam({ learningRate: cfg.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 })
     : tf.train.adam(cfg.lr, 0.9, 0.999, 1e-8);
   return () => {
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(encoder(tf, core, model, model.x))), model.params);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(model.x))), model.params);
     value.dataSync();
     opt.applyGradients(grads);
     tf.dispose([value, grads]);
@@ -58,7 +77,7 @@ export function encoderStep(tf, core, model, cfg) {
 /** One inference batch: the CLS embedding, summed and read back (torch: encoder(x)[:, 0].sum().item()). */
 export function encoderInference(tf, core, model) {
   return () => {
-    const s = tf.tidy(() => tf.sum(tf.slice(encoder(tf, core, model, model.x), [0, 0, 0], [-1, 1, -1])));
+    const s = tf.tidy(() => tf.sum(tf.slice(model.forward(model.x), [0, 0, 0], [-1, 1, -1])));
     s.dataSync();
     s.dispose();
   };

@@ -22,7 +22,7 @@ const CORE_DIST = join(ROOT, 'packages', 'tensor-core', 'dist', 'index.js');
 const WORKLOADS = ['encoder_step', 'vit_inference'];
 
 function parseArgs(argv) {
-  const args = { backends: undefined, workloads: WORKLOADS, json: false, torch: true, profile: false, child: false };
+  const args = { backends: undefined, workloads: WORKLOADS, json: false, torch: true, profile: false, child: false, model: 'blocks' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -36,6 +36,7 @@ function parseArgs(argv) {
     else if (a === '--no-torch') args.torch = false;
     else if (a === '--profile') args.profile = true;
     else if (a === '--child') args.child = true;
+    else if (a === '--model') args.model = next(); // 'blocks' (TransformerBlock) or 'ops' (functional ops)
     else if (a === '--steps') args.steps = Number(next()); // a quick look only: the committed figures use the spec
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport')[0]);
@@ -80,8 +81,8 @@ async function child(args) {
   const tf = await import(pathToFileURL(coreRequire.resolve('@tensorflow/tfjs-core')).href);
   const core = await import(pathToFileURL(CORE_DIST).href);
   const selected = await core.selectBackend(backendName, { respectEnv: false });
-  const { encoderStep, encoderInference, makeEncoder } = await import('./_bench-encoder.mjs');
-  const model = makeEncoder(tf, core, cfg);
+  const { encoderStep, encoderInference, makeBlocks, makeEncoder } = await import('./_bench-encoder.mjs');
+  const model = args.model === 'ops' ? makeEncoder(tf, core, cfg) : makeBlocks(tf, core, cfg);
   const step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, core, model);
   const warmup = cfg.warmup_steps;
   const timed = args.steps ?? cfg.timed_steps;
@@ -111,6 +112,7 @@ async function child(args) {
     side: 'vlp',
     workload,
     backend: selected.name,
+    model: args.model,
     tfjs_backend: selected.tfjsName,
     ms_per_step: +mean.toFixed(2),
     min_ms: +Math.min(...times).toFixed(2),
@@ -131,6 +133,7 @@ async function child(args) {
 function runChild(backend, workload, args) {
   const argv = [fileURLToPath(import.meta.url), '--child', '--backends', backend, '--workloads', workload];
   if (args.profile) argv.push('--profile');
+  argv.push('--model', args.model);
   if (args.steps) argv.push('--steps', String(args.steps));
   const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
   const line = r.stdout.trim().split('\n').pop() ?? '';

@@ -36,6 +36,8 @@ export interface NativeSessionOptions {
   intraOpNumThreads: number;
   /** When false, idle ORT worker threads sleep instead of spinning (fair to the JS thread and neighbours). */
   spin: boolean;
+  /** ORT's per-session memory arena: faster re-allocation, but each session keeps its peak working set. */
+  arena: boolean;
 }
 
 /** A loaded ORT session with synchronous run. */
@@ -96,7 +98,7 @@ function load(): OrtRuntime {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
-        enableCpuMemArena: true,
+        enableCpuMemArena: options.arena,
         enableMemPattern: true,
         extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
       });

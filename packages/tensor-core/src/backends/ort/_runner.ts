@@ -7,6 +7,7 @@ import { buildModel, type GraphSpec } from './_onnx.js';
 export interface RunnerOptions {
   threads: number;
   spin: boolean;
+  arena: boolean;
   /** Least-recently-used sessions beyond this count are disposed. */
   maxSessions: number;
 }
@@ -64,6 +65,7 @@ export class OrtRunner {
     const s = this.runtime.createSession(buildModel(spec()), {
       intraOpNumThreads: this.options.threads,
       spin: this.options.spin,
+      arena: this.options.arena,
     });
     this.built++;
     this.sessions.set(key, s);

@@ -8,6 +8,7 @@ import { fusedGradients, fusedKernels } from './fused/index.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
+import { shapeKernels } from './kernels/shape.js';
 
 /** The tfjs backend name of the ORT backend. */
 export const ORT_TFJS_NAME = 'vlp-ort';
@@ -18,6 +19,8 @@ export interface OrtBackendOptions {
   threads?: number;
   /** Let idle ORT workers spin between calls (faster alone, unfair on a shared machine); default false. */
   spin?: boolean;
+  /** ORT per-session memory arenas (faster, more resident memory); default `VLP_ORT_ARENA=1`, else off. */
+  arena?: boolean;
   /** Cached sessions (one per kernel signature) kept before the least recently used is disposed. */
   maxSessions?: number;
   /** Outputs smaller than this stay on the JS cpu kernels. */
@@ -38,7 +41,7 @@ export function ortThreads(option?: number): number {
 }
 
 function selfTest(runtime: OrtRuntime): string | undefined {
-  const runner = new OrtRunner(runtime, { threads: 1, spin: false, maxSessions: 4 });
+  const runner = new OrtRunner(runtime, { threads: 1, spin: false, arena: false, maxSessions: 4 });
   try {
     const a = new Float32Array([1, 2, 3, 4, 5, 6]); // [2, 3]
     const b = new Float32Array([1, 0, -1, 2, 0.5, 0]); // [2, 3], used transposed
@@ -119,6 +122,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
   const opts: Required<OrtBackendOptions> = {
     threads: ortThreads(options.threads),
     spin: options.spin ?? false,
+    arena: options.arena ?? process.env.VLP_ORT_ARENA === '1',
     maxSessions: options.maxSessions ?? 512,
     minOrtSize: options.minOrtSize ?? DEFAULT_MIN_ORT_SIZE,
   };
@@ -133,6 +137,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
     ...matmulKernels,
     ...elementwiseKernels,
     ...reduceKernels,
+    ...shapeKernels,
   ]);
   for (const g of fusedGradients) tf.registerGradient(g);
   registeredWith = opts;

@@ -16,8 +16,9 @@ function reduce(name: string, onnxOp: string): OrtKernelDef {
     body: (inputs, backend: OrtBackend, attrs) => {
       const x = inputs.x!;
       const rank = x.shape.length;
-      const raw = attrs.axis ?? [];
-      const axes = tf.util.parseAxisParam(raw as number | number[], x.shape).sort((p, q) => p - q);
+      // Max names its axes reductionIndices; a null axis means every axis (tf.mean(x)).
+      const raw = ('reductionIndices' in attrs ? attrs.reductionIndices : attrs.axis) as number | number[];
+      const axes = tf.util.parseAxisParam(raw, x.shape).sort((p, q) => p - q);
       const keepDims = Boolean(attrs.keepDims);
       if (axes.length === 0 || x.shape.includes(0)) return null;
       const feeds = backend.feeds([x]);
