@@ -8,7 +8,14 @@ export function makeBlocks(tf, core, cfg) {
   const rng = new core.Rng(0);
   const blocks = Array.from(
     { length: cfg.layers },
-    () => new core.TransformerBlock({ dim: cfg.dim, heads: cfg.heads, mlpDim: cfg.mlp_dim, layerNormEps: 1e-5, rng }),
+    () =>
+      new core.TransformerBlock({
+        dim: cfg.dim,
+        heads: cfg.heads,
+        mlpDim: cfg.mlp_dim,
+        layerNormEps: 1e-5,
+        rng,
+      }),
   );
   const params = blocks.flatMap((b) => b.parameters());
   const x = tf.randomNormal([cfg.batch, cfg.tokens, cfg.dim], 0, 1, 'float32', 1234);
@@ -75,7 +82,7 @@ export function encoderStep(tf, core, model, cfg) {
 }
 
 /** One inference batch: the CLS embedding, summed and read back (torch: encoder(x)[:, 0].sum().item()). */
-export function encoderInference(tf, core, model) {
+export function encoderInference(tf, model) {
   return () => {
     const s = tf.tidy(() => tf.sum(tf.slice(model.forward(model.x), [0, 0, 0], [-1, 1, -1])));
     s.dataSync();

@@ -22,7 +22,15 @@ const CORE_DIST = join(ROOT, 'packages', 'tensor-core', 'dist', 'index.js');
 const WORKLOADS = ['encoder_step', 'vit_inference'];
 
 function parseArgs(argv) {
-  const args = { backends: undefined, workloads: WORKLOADS, json: false, torch: true, profile: false, child: false, model: 'blocks' };
+  const args = {
+    backends: undefined,
+    workloads: WORKLOADS,
+    json: false,
+    torch: true,
+    profile: false,
+    child: false,
+    model: 'blocks',
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -36,8 +44,10 @@ function parseArgs(argv) {
     else if (a === '--no-torch') args.torch = false;
     else if (a === '--profile') args.profile = true;
     else if (a === '--child') args.child = true;
-    else if (a === '--model') args.model = next(); // 'blocks' (TransformerBlock) or 'ops' (functional ops)
-    else if (a === '--steps') args.steps = Number(next()); // a quick look only: the committed figures use the spec
+    else if (a === '--model')
+      args.model = next(); // 'blocks' (TransformerBlock) or 'ops' (functional ops)
+    else if (a === '--steps')
+      args.steps = Number(next()); // a quick look only: the committed figures use the spec
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport')[0]);
       process.exit(0);
@@ -83,7 +93,7 @@ async function child(args) {
   const selected = await core.selectBackend(backendName, { respectEnv: false });
   const { encoderStep, encoderInference, makeBlocks, makeEncoder } = await import('./_bench-encoder.mjs');
   const model = args.model === 'ops' ? makeEncoder(tf, core, cfg) : makeBlocks(tf, core, cfg);
-  const step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, core, model);
+  const step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, model);
   const warmup = cfg.warmup_steps;
   const timed = args.steps ?? cfg.timed_steps;
   for (let i = 0; i < warmup; i++) step();
@@ -140,7 +150,12 @@ function runChild(backend, workload, args) {
   try {
     return JSON.parse(line);
   } catch {
-    return { side: 'vlp', workload, backend, error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+    return {
+      side: 'vlp',
+      workload,
+      backend,
+      error: (r.stderr || r.stdout || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | '),
+    };
   }
 }
 
@@ -160,17 +175,25 @@ for line in buf.getvalue().splitlines():
 
 function runTorch(workload) {
   const script = join(REF_DIR, 'torch_reference.py');
-  if (!existsSync(PYTHON) || !existsSync(script)) return { side: 'torch', workload, error: `no ${PYTHON} or ${script}` };
-  const r = spawnSync(PYTHON, ['-c', TORCH_WRAPPER, script, workload], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (!existsSync(PYTHON) || !existsSync(script))
+    return { side: 'torch', workload, error: `no ${PYTHON} or ${script}` };
+  const r = spawnSync(PYTHON, ['-c', TORCH_WRAPPER, script, workload], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return { side: 'torch', ...JSON.parse(line) };
   } catch {
-    return { side: 'torch', workload, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-2).join(' | ') };
+    return {
+      side: 'torch',
+      workload,
+      error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-2).join(' | '),
+    };
   }
 }
 
-async function availableBackends(workload) {
+async function availableBackends() {
   const core = await import(pathToFileURL(CORE_DIST).href);
   const { probes } = await core.backendReport();
   // The pure-JS cpu backend takes ~40 s per encoder step here: only when asked for by name.
@@ -182,7 +205,17 @@ function fmt(v, digits = 2) {
 }
 
 function printTable(rows) {
-  const head = ['workload', 'side', 'ms/step', 'x torch', 'items/s', 'GFLOP/s', 'peak RSS MB', 'x torch RSS', 'note'];
+  const head = [
+    'workload',
+    'side',
+    'ms/step',
+    'x torch',
+    'items/s',
+    'GFLOP/s',
+    'peak RSS MB',
+    'x torch RSS',
+    'note',
+  ];
   const lines = rows.map((r) => [
     r.workload,
     r.side === 'torch' ? `pytorch ${r.torch ?? ''}`.trim() : r.backend,
@@ -211,7 +244,7 @@ async function main() {
     const cfg = cfgs[workload];
     const torch = args.torch ? runTorch(workload) : undefined;
     if (torch) rows.push(torch);
-    const backends = args.backends ?? (await availableBackends(workload));
+    const backends = args.backends ?? (await availableBackends());
     for (const backend of backends) {
       if (!args.json) process.stderr.write(`bench: ${workload} on ${backend}...\n`);
       rows.push(runChild(backend, workload, args));
@@ -224,13 +257,16 @@ async function main() {
     }
   }
   if (args.json) {
-    console.log(JSON.stringify({ date: new Date().toISOString(), argv: process.argv.slice(2), rows }, null, 2));
+    console.log(
+      JSON.stringify({ date: new Date().toISOString(), argv: process.argv.slice(2), rows }, null, 2),
+    );
     return;
   }
   printTable(rows);
   for (const r of rows.filter((x) => x.profile)) {
     console.log(`\ntf.profile of one ${r.workload} step on ${r.backend} (kernel, ms, calls):`);
-    for (const p of r.profile.slice(0, 25)) console.log(`  ${p.kernel.padEnd(28)} ${fmt(p.ms, 1).padStart(8)}  ${p.calls}`);
+    for (const p of r.profile.slice(0, 25))
+      console.log(`  ${p.kernel.padEnd(28)} ${fmt(p.ms, 1).padStart(8)}  ${p.calls}`);
   }
 }
 
