@@ -5,6 +5,7 @@ import { loadOrtRuntime, type OrtRuntime } from './_binding.js';
 import { OrtRunner } from './_runner.js';
 import { DEFAULT_MIN_ORT_SIZE, OrtBackend, registerOrtKernels } from './backend.js';
 import { fusedGradients, fusedKernels } from './fused/index.js';
+import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -138,6 +139,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
     ...elementwiseKernels,
     ...reduceKernels,
     ...shapeKernels,
+    ...convKernels,
   ]);
   for (const g of fusedGradients) tf.registerGradient(g);
   registeredWith = opts;
