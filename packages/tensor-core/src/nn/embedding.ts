@@ -1,5 +1,6 @@
 // Lookup table from integer ids to vectors (token, segment and type embeddings); init N(0, 0.02) as BERT.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { embeddingLookup } from '../ops/embedding.js';
 import { init } from '../random/index.js';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { Module } from './module.js';
@@ -38,10 +39,6 @@ export class Embedding extends Module {
   /** ids [...] (int32) -> [..., dim]. */
   forward(ids: tf.Tensor): tf.Tensor {
     if (ids.dtype !== 'int32') throw new Error(`Embedding: ids must be int32, got ${ids.dtype}`);
-    return tf.tidy(() => {
-      const flat = tf.reshape(ids, [-1]); // [N]
-      const rows = tf.gather(this.weight, flat); // [N, dim]
-      return tf.reshape(rows, [...ids.shape, this.dim]); // [..., dim]
-    });
+    return embeddingLookup(this.weight, ids);
   }
 }

@@ -3,6 +3,7 @@ export { geluTanh } from './activations.js';
 export type { AttentionOptions } from './attention.js';
 export { attentionWeights, MASK_NEGATIVE, paddingMask, scaledDotProductAttention } from './attention.js';
 export { dropout, dropoutMask } from './dropout.js';
+export { embeddingLookup } from './embedding.js';
 export type { FusedKernelName } from './fused.js';
 export { FUSED_KERNEL_NAMES, fusedKernelFor } from './fused.js';
 export { layerNorm } from './layer-norm.js';

@@ -1,0 +1,29 @@
+// Embedding lookup with its own gradient. tfjs differentiates gather through UnsortedSegmentSum, a kernel
+// tfjs-backend-wasm lacks (training an Embedding on wasm then throws); scatterND, which sums updates at
+// repeated ids, exists on cpu, wasm and webgpu, so the backward pass uses it on every backend.
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * `weight[ids]`: weight [V, D], ids int32 of any shape [...] -> [..., D]. The gradient w.r.t. weight
+ * accumulates over repeated ids; ids get no gradient.
+ * @example
+ * ```ts
+ * const e = embeddingLookup(table, tf.tensor2d([[1, 2]], [1, 2], 'int32')); // [1, 2, D]
+ * ```
+ */
+export function embeddingLookup(weight: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  if (ids.dtype !== 'int32') throw new Error(`embeddingLookup: ids must be int32, got ${ids.dtype}`);
+  if (weight.rank !== 2) throw new Error(`embeddingLookup: weight must be [V, D], got [${weight.shape}]`);
+  const [v, d] = weight.shape as [number, number];
+  return tf.tidy(() => {
+    const flat = tf.reshape(ids, [-1]); // [N]
+    const lookup = tf.customGrad((...inputs) => {
+      const w = inputs[0] as tf.Tensor;
+      return {
+        value: tf.gather(w, flat), // [N, D]
+        gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(flat, [-1, 1]), dy, [v, d]), // [V, D]
+      };
+    });
+    return tf.reshape(lookup(weight) as tf.Tensor, [...ids.shape, d]); // [..., D]
+  });
+}
