@@ -8,7 +8,13 @@ import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
 
-/** Options for {@link MultiHeadAttention}. */
+/**
+ * Options for {@link MultiHeadAttention}.
+ * @example
+ * ```ts
+ * const opts: MultiHeadAttentionOptions = { dim: 64, heads: 4, kvDim: 96, dropout: 0.1, rng: new Rng(0) };
+ * ```
+ */
 export interface MultiHeadAttentionOptions {
   /** Model width D (queries and output). */
   dim: number;
@@ -24,7 +30,13 @@ export interface MultiHeadAttentionOptions {
   rng?: Rng;
 }
 
-/** Per-call options of {@link MultiHeadAttention.forward}. */
+/**
+ * Per-call options of {@link MultiHeadAttention.forward}.
+ * @example
+ * ```ts
+ * attn.forward(x, undefined, { mask: paddingMask(attentionMask) } satisfies AttentionCallOptions);
+ * ```
+ */
 export interface AttentionCallOptions {
   /**
    * Keep-mask broadcastable to [B, heads, Tq, Tk]: padding masks via `paddingMask(mask [B, Tk])`

@@ -5,7 +5,13 @@ import { init } from '../random/index.js';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { Module } from './module.js';
 
-/** Options for {@link Conv2d}. */
+/**
+ * Options for {@link Conv2d}.
+ * @example
+ * ```ts
+ * const opts: Conv2dOptions = { stride: 2, padding: 'same', bias: false, rng: new Rng(0) };
+ * ```
+ */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   /** 'same' (TF-style, asymmetric when needed), 'valid', or symmetric zero padding in pixels. Default 'valid'. */

@@ -5,7 +5,13 @@ import { init } from '../random/index.js';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { Module } from './module.js';
 
-/** Options for {@link Embedding}. */
+/**
+ * Options for {@link Embedding}.
+ * @example
+ * ```ts
+ * const opts: EmbeddingOptions = { rng: new Rng(0), initStd: 0.02 };
+ * ```
+ */
 export interface EmbeddingOptions {
   rng?: Rng;
   /** Std of the normal init. Default 0.02. */

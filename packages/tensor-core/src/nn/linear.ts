@@ -6,7 +6,13 @@ import { init } from '../random/index.js';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { Module } from './module.js';
 
-/** Options for {@link Linear}. */
+/**
+ * Options for {@link Linear}.
+ * @example
+ * ```ts
+ * const opts: LinearOptions = { bias: false, rng: new Rng(0), initStd: 0.02 };
+ * ```
+ */
 export interface LinearOptions {
   /** Add a bias (initialised to zero). Default true. */
   bias?: boolean;

@@ -4,25 +4,49 @@
 // (BatchNorm running stats, an EMA-updated codebook) that live in the state dict but get no gradient.
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Options for {@link Module.registerParameter}. */
+/**
+ * Options for {@link Module.registerParameter}.
+ * @example
+ * ```ts
+ * this.registerParameter('pos', init.zeros([1, 16, 64]), { trainable: false } satisfies ParameterOptions);
+ * ```
+ */
 export interface ParameterOptions {
   /** Whether tf.variableGrads / optimisers see it. Default true. */
   trainable?: boolean;
 }
 
-/** Options for {@link Module.loadStateDict}. */
+/**
+ * Options for {@link Module.loadStateDict}.
+ * @example
+ * ```ts
+ * model.loadStateDict(sd, { strict: false } satisfies LoadStateDictOptions);
+ * ```
+ */
 export interface LoadStateDictOptions {
   /** Throw on missing or unexpected keys (shape mismatches always throw). Default true. */
   strict?: boolean;
 }
 
-/** What a non-strict {@link Module.loadStateDict} skipped. */
+/**
+ * What a non-strict {@link Module.loadStateDict} skipped.
+ * @example
+ * ```ts
+ * const { missingKeys, unexpectedKeys }: LoadStateDictResult = model.loadStateDict(sd, { strict: false });
+ * ```
+ */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
 
-/** Options for walking parameters. */
+/**
+ * Options for walking parameters.
+ * @example
+ * ```ts
+ * const all = model.namedParameters({ includeFrozen: true } satisfies ParameterQuery);
+ * ```
+ */
 export interface ParameterQuery {
   /** Also list parameters whose variable is currently not trainable (frozen). Default false. */
   includeFrozen?: boolean;

@@ -2,7 +2,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 
-/** A module with a one-tensor-in, one-tensor-out forward (Linear, GELU, Conv2d, norms, Dropout, ...). */
+/**
+ * A module with a one-tensor-in, one-tensor-out forward (Linear, GELU, Conv2d, norms, Dropout, ...).
+ * @example
+ * ```ts
+ * const layers: UnaryModule[] = [new Linear(4, 4), new GELU()];
+ * ```
+ */
 export type UnaryModule = Module & { forward(x: tf.Tensor): tf.Tensor };
 
 /**

@@ -43,7 +43,13 @@ export class Mlp extends Module {
   }
 }
 
-/** Options for {@link TransformerBlock}. */
+/**
+ * Options for {@link TransformerBlock}.
+ * @example
+ * ```ts
+ * const opts: TransformerBlockOptions = { dim: 64, heads: 4, mlpDim: 256, crossAttention: true, contextDim: 96 };
+ * ```
+ */
 export interface TransformerBlockOptions {
   dim: number;
   heads: number;
@@ -62,7 +68,13 @@ export interface TransformerBlockOptions {
   rng?: Rng;
 }
 
-/** Per-call inputs of {@link TransformerBlock.forward} and {@link TransformerEncoder.forward}. */
+/**
+ * Per-call inputs of {@link TransformerBlock.forward} and {@link TransformerEncoder.forward}.
+ * @example
+ * ```ts
+ * block.forward(text, { mask: paddingMask(textMask), context: image } satisfies TransformerCallOptions);
+ * ```
+ */
 export interface TransformerCallOptions {
   /** Self-attention keep-mask, broadcastable to [B, heads, T, T]. */
   mask?: tf.Tensor;
@@ -144,7 +156,13 @@ export class TransformerBlock extends Module {
   }
 }
 
-/** Options for {@link TransformerEncoder}: a block's options plus depth and the final norm. */
+/**
+ * Options for {@link TransformerEncoder}: a block's options plus depth and the final norm.
+ * @example
+ * ```ts
+ * const opts: TransformerEncoderOptions = { depth: 4, dim: 64, heads: 4, mlpDim: 256, finalNorm: true };
+ * ```
+ */
 export interface TransformerEncoderOptions extends TransformerBlockOptions {
   depth: number;
   /** Apply a LayerNorm after the last block (pre-LN stacks need it). Default true. */

@@ -4,10 +4,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedKernelFor } from './fused.js';
 
-/** Added to the logits of blocked keys: exp() of it underflows to exactly 0 in float32. */
+/**
+ * Added to the logits of blocked keys: exp() of it underflows to exactly 0 in float32.
+ * @example
+ * ```ts
+ * const bias = tf.mul(tf.sub(1, keep), MASK_NEGATIVE); // 0 where allowed
+ * ```
+ */
 export const MASK_NEGATIVE = -1e9;
 
-/** Options shared by {@link attentionWeights} and {@link scaledDotProductAttention}. */
+/**
+ * Options shared by {@link attentionWeights} and {@link scaledDotProductAttention}.
+ * @example
+ * ```ts
+ * scaledDotProductAttention(q, k, v, { mask, dropout: (p) => dropout(p, 0.1, rng) } satisfies AttentionOptions);
+ * ```
+ */
 export interface AttentionOptions {
   /** Keep-mask broadcastable to [B, H, Tq, Tk]; any dtype, nonzero = may attend. */
   mask?: tf.Tensor;

@@ -3,13 +3,26 @@
 // then starts with `if (fusedKernelFor('VlpLayerNorm')) return tf.engine().runKernel(...)`.
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Kernel names the ops in this folder look up; a backend registering one of them takes over that op. */
+/**
+ * Kernel names the ops in this folder look up; a backend registering one of them takes over that op.
+ * @example
+ * ```ts
+ * const available = FUSED_KERNEL_NAMES.filter((n) => fusedKernelFor(n));
+ * ```
+ */
 export const FUSED_KERNEL_NAMES = [
   'VlpLinear',
   'VlpLayerNorm',
   'VlpGeluTanh',
   'VlpScaledDotProductAttention',
 ] as const;
+/**
+ * One of {@link FUSED_KERNEL_NAMES}.
+ * @example
+ * ```ts
+ * const name: FusedKernelName = 'VlpLayerNorm';
+ * ```
+ */
 export type FusedKernelName = (typeof FUSED_KERNEL_NAMES)[number];
 
 /**

@@ -2,7 +2,13 @@
 // MLM, -100) or soft targets (probabilities, as in ALBEF's momentum distillation). Mean over counted rows.
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Options for {@link softmaxCrossEntropy}. */
+/**
+ * Options for {@link softmaxCrossEntropy}.
+ * @example
+ * ```ts
+ * softmaxCrossEntropy(logits, mlmLabels, { ignoreIndex: -100 } satisfies CrossEntropyOptions);
+ * ```
+ */
 export interface CrossEntropyOptions {
   /** Hard labels equal to this are skipped (no loss, not counted in the mean). Default -100. */
   ignoreIndex?: number;

@@ -6,7 +6,14 @@
 const ALGORITHM = 'xoshiro128**';
 const TWO_POW_32 = 4294967296;
 
-/** JSON-serialisable snapshot of an {@link Rng}; `setState` restores it exactly. */
+/**
+ * JSON-serialisable snapshot of an {@link Rng}; `setState` restores it exactly.
+ * @example
+ * ```ts
+ * const state: RngState = JSON.parse(json);
+ * const rng = Rng.fromState(state);
+ * ```
+ */
 export interface RngState {
   algorithm: typeof ALGORITHM;
   /** The four uint32 state words. */

@@ -4,7 +4,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random/rng.js';
 
-/** Options for {@link checkGradients} and {@link checkParameterGradients}. */
+/**
+ * Options for {@link checkGradients} and {@link checkParameterGradients}.
+ * @example
+ * ```ts
+ * await checkGradients(f, [x], { eps: 1e-2, maxEntriesPerTensor: 16, seed: 1 } satisfies GradCheckOptions);
+ * ```
+ */
 export interface GradCheckOptions {
   /** Perturbation size. Default 1e-2 (float32: smaller steps drown in rounding error). */
   eps?: number;
@@ -19,7 +25,13 @@ export interface GradCheckOptions {
   relFloor?: number;
 }
 
-/** Worst discrepancy between autodiff and finite differences over the checked entries. */
+/**
+ * Worst discrepancy between autodiff and finite differences over the checked entries.
+ * @example
+ * ```ts
+ * const { maxRelError, checked }: GradCheckResult = await checkGradients(f, [x]);
+ * ```
+ */
 export interface GradCheckResult {
   maxAbsError: number;
   /** max |analytic - numeric| / max(|analytic|, |numeric|, relFloor). */
