@@ -179,3 +179,51 @@ function cnnSuite(backend: BackendName): void {
 }
 
 for (const backend of await layerBackends()) cnnSuite(backend);
+
+describe('Conv2d without a Conv2DBackpropFilter kernel (the wasm situation), on cpu', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('computes the same gradients through the fallback as through the native kernel', async () => {
+    const rng = new Rng(5);
+    const cases: Array<{ h: number; k: number; stride: number; padding: 'same' | 'valid' | number }> = [
+      { h: 5, k: 3, stride: 2, padding: 'same' },
+      { h: 6, k: 3, stride: 2, padding: 'same' }, // asymmetric TF padding
+      { h: 6, k: 3, stride: 2, padding: 'valid' }, // last row unused
+      { h: 6, k: 2, stride: 2, padding: 1 },
+      { h: 4, k: 3, stride: 1, padding: 'same' },
+    ];
+    const grads = (conv: Conv2d, x: tf.Tensor, r: tf.Tensor) =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor) => tf.sum(tf.mul(conv.forward(a), r)) as tf.Scalar;
+        const dx = tf.grad(f)(x);
+        const { grads: g, value } = tf.variableGrads(() => f(x), conv.parameters());
+        return [dx, value, g[conv.weight.name] as tf.Tensor, g[conv.bias?.name ?? ''] as tf.Tensor];
+      });
+    for (const c of cases) {
+      const conv = new Conv2d(2, 3, c.k, { stride: c.stride, padding: c.padding, rng });
+      const x = randn(rng, [2, c.h, c.h, 2]);
+      const yShape = conv.forward(x).shape;
+      const r = randn(rng, yShape);
+      const native = grads(conv, x, r);
+      const config = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+      if (config === undefined) throw new Error('cpu backend lost its Conv2DBackpropFilter kernel');
+      tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+      let fallback: tf.Tensor[];
+      try {
+        fallback = grads(conv, x, r);
+      } finally {
+        tf.registerKernel(config);
+      }
+      for (let i = 0; i < native.length; i++) {
+        const a = await values(native[i] as tf.Tensor);
+        const b = await values(fallback[i] as tf.Tensor);
+        expect(b.length).toBe(a.length);
+        a.forEach((v, j) => {
+          expect(Math.abs(v - (b[j] as number))).toBeLessThan(1e-4);
+        });
+      }
+      tf.dispose([x, r, native, fallback]);
+      conv.dispose();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // 2-D convolution in NHWC (the layout every tfjs backend is fastest in) for CNN image towers (SOHO,
 // Pixel-BERT). Kernel [kh, kw, in, out], Kaiming-normal (fan-out, ReLU gain) init as torchvision ResNets.
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2d } from '../ops/conv.js';
 import { init } from '../random/index.js';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { Module } from './module.js';
@@ -63,16 +64,11 @@ export class Conv2d extends Module {
     if ((x.rank !== 4 && x.rank !== 3) || x.shape[x.rank - 1] !== this.inChannels) {
       throw new Error(`Conv2d: expected [B, H, W, ${this.inChannels}] (NHWC), got [${x.shape}]`);
     }
+    const geometry = { stride: this.stride, padding: this.padding, dilation: this.dilation };
+    if (x.rank === 4) return conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, this.bias, geometry);
     return tf.tidy(() => {
-      const y = tf.conv2d(
-        x as tf.Tensor4D,
-        this.weight as tf.Tensor4D,
-        this.stride,
-        this.padding,
-        'NHWC',
-        this.dilation,
-      );
-      return this.bias ? tf.add(y, this.bias) : y;
+      const y = conv2d(tf.expandDims(x, 0) as tf.Tensor4D, this.weight as tf.Tensor4D, this.bias, geometry);
+      return tf.squeeze(y, [0]); // [H', W', outC]
     });
   }
 }

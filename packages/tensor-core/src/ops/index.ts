@@ -2,6 +2,8 @@
 export { geluTanh } from './activations.js';
 export type { AttentionOptions } from './attention.js';
 export { attentionWeights, MASK_NEGATIVE, paddingMask, scaledDotProductAttention } from './attention.js';
+export type { Conv2dGeometry } from './conv.js';
+export { conv2d } from './conv.js';
 export { dropout, dropoutMask } from './dropout.js';
 export { embeddingLookup } from './embedding.js';
 export type { FusedKernelName } from './fused.js';
