@@ -18,7 +18,7 @@ export const ORT_TFJS_NAME = 'vlp-ort';
 export interface OrtBackendOptions {
   /** ORT intra-op threads; default `VLP_ORT_THREADS` or the available cores. */
   threads?: number;
-  /** Let idle ORT workers spin between calls (faster alone, unfair on a shared machine); default false. */
+  /** Let idle ORT workers spin between calls (faster alone, unfair on a shared machine); default `VLP_ORT_SPIN=1`, else off. */
   spin?: boolean;
   /** ORT per-session memory arenas (faster, more resident memory); default `VLP_ORT_ARENA=1`, else off. */
   arena?: boolean;
@@ -122,7 +122,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
   const { runtime } = loadOrtRuntime();
   const opts: Required<OrtBackendOptions> = {
     threads: ortThreads(options.threads),
-    spin: options.spin ?? false,
+    spin: options.spin ?? process.env.VLP_ORT_SPIN === '1',
     arena: options.arena ?? process.env.VLP_ORT_ARENA === '1',
     maxSessions: options.maxSessions ?? 512,
     minOrtSize: options.minOrtSize ?? DEFAULT_MIN_ORT_SIZE,
