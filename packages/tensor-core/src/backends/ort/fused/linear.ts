@@ -1,22 +1,12 @@
-// Fused affine map y = x @ W + b (W laid out [in, out], any leading dims of x): forward is one ORT Gemm with the
-// bias in its epilogue; backward is one graph giving dx = dy W^T, dW = x^T dy and db = sum(dy) over rows.
+// Fused affine map y = x @ W + b (W laid out [in, out], any leading dims of x): forward is one ORT graph
+// (MatMul + Add); backward is one graph giving dx = dy W^T, dW = x^T dy and db = sum(dy) over rows.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { GraphSpec, NodeSpec } from '../_onnx.js';
+import type { GraphSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 import { callKernel, runFused } from './_kernel.js';
 
 export const LINEAR = 'VlpLinear';
 const LINEAR_GRAD = 'VlpLinearGrad';
-
-/** Nodes reshaping `flat` [N, out] back to x's leading dims + [out]. */
-function unflatten(flat: string, out: string): NodeSpec[] {
-  return [
-    { op: 'Shape', inputs: ['x'], outputs: ['xs'], attrs: { end: { i: -1 } } },
-    { op: 'Shape', inputs: ['w'], outputs: ['ws'], attrs: { start: { i: 1 } } },
-    { op: 'Concat', inputs: ['xs', 'ws'], outputs: ['ys'], attrs: { axis: { i: 0 } } },
-    { op: 'Reshape', inputs: [flat, 'ys'], outputs: [out] },
-  ];
-}
 
 export const linearKernels: OrtKernelDef[] = [
   {
@@ -32,11 +22,14 @@ export const linearKernels: OrtKernelDef[] = [
         (): GraphSpec => ({
           inputs: [{ name: 'x', rank }, { name: 'w', rank: 2 }, ...(b ? [{ name: 'b', rank: 1 }] : [])],
           outputs: [{ name: 'y', rank }],
-          nodes: [
-            { op: 'Flatten', inputs: ['x'], outputs: ['x2'], attrs: { axis: { i: rank - 1 } } },
-            { op: 'Gemm', inputs: b ? ['x2', 'w', 'b'] : ['x2', 'w'], outputs: ['y2'] },
-            ...unflatten('y2', 'y'),
-          ],
+          // MatMul takes any leading dims; a separate Add measured faster than Gemm's bias (which first
+          // broadcasts the bias into the output, then accumulates).
+          nodes: b
+            ? [
+                { op: 'MatMul', inputs: ['x', 'w'], outputs: ['xw'] },
+                { op: 'Add', inputs: ['xw', 'b'], outputs: ['y'] },
+              ]
+            : [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
         }),
         b ? [x!, w!, b] : [x!, w!],
         [{ shape: out }],
