@@ -74,7 +74,10 @@ describe('published packages, installed by npm into a scratch project', () => {
   });
 
   it('type-checks a user program against the published declarations and runs a layer', () => {
-    execFileSync(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project, stdio: 'pipe' });
+    execFileSync(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
+      cwd: project,
+      stdio: 'pipe',
+    });
     const out = execFileSync('node', ['main.js'], { cwd: project, encoding: 'utf8' });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.backend).toBe('cpu');

@@ -27,7 +27,10 @@ export function packAll(outDir: string): Map<string, string> {
     if (!fs.existsSync(path.join(pkg.dir, 'dist', 'index.js'))) {
       throw new Error(`${pkg.name} has no dist/index.js: run \`pnpm build\` first (pnpm test does).`);
     }
-    const out = execFileSync('pnpm', ['pack', '--pack-destination', outDir], { cwd: pkg.dir, encoding: 'utf8' });
+    const out = execFileSync('pnpm', ['pack', '--pack-destination', outDir], {
+      cwd: pkg.dir,
+      encoding: 'utf8',
+    });
     const file = out.trim().split('\n').pop()!.trim();
     tarballs.set(pkg.name, path.isAbsolute(file) ? file : path.join(outDir, path.basename(file)));
   }
