@@ -8,6 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAll, publishablePackages, REPO_ROOT, scratchProject } from './pack-and-install.js';
 
 const TFJS = '4.22.0';
+
+/** Runs a command; on failure the error carries its stdout and stderr, so a failing check says why. */
+function run(cmd: string, args: string[], opts: { cwd: string }): string {
+  try {
+    return execFileSync(cmd, args, { ...opts, encoding: 'utf8', stdio: 'pipe' });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+}
 const TS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/typescript/package.json'), 'utf8'))
   .version as string;
 
@@ -38,6 +48,8 @@ describe('published packages, installed by npm into a scratch project', () => {
       '@tensorflow/tfjs-backend-cpu': TFJS,
       typescript: TS,
       '@types/node': '^20.19.0',
+      // tfjs-core's declarations name the global \`Long\` of @types/long 4 (a known tfjs quirk).
+      '@types/long': '^4.0.2',
     });
     fs.writeFileSync(path.join(project, 'main.ts'), PROGRAM);
     fs.writeFileSync(
@@ -49,7 +61,7 @@ describe('published packages, installed by npm into a scratch project', () => {
           moduleResolution: 'NodeNext',
           strict: true,
           skipLibCheck: false,
-          types: ['node'],
+          types: ['node', 'long'],
         },
         files: ['main.ts'],
       }),
@@ -74,11 +86,8 @@ describe('published packages, installed by npm into a scratch project', () => {
   });
 
   it('type-checks a user program against the published declarations and runs a layer', () => {
-    execFileSync(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], {
-      cwd: project,
-      stdio: 'pipe',
-    });
-    const out = execFileSync('node', ['main.js'], { cwd: project, encoding: 'utf8' });
+    run(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project });
+    const out = run('node', ['main.js'], { cwd: project });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.backend).toBe('cpu');
     expect(result.shape).toEqual([2, 3]);
