@@ -1,2 +1,5 @@
-// @vlp/pretrain: Pre-training objectives, recipes, corpus ingestion and a resumable trainer.
+// @vlp/pretrain: pre-training objectives (ALBEF, SOHO, UNIMO-2, Pixel-BERT, CAVL), corpus ingestion and a
+// resumable trainer.
+export * from './objectives/index.js';
+
 export const VERSION = '0.1.0';

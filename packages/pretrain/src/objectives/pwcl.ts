@@ -1,0 +1,50 @@
+// Pair-wise contrastive loss (PwCL) of CAVL (Contrastive and Adaptive representations of Vision and
+// Language): L = -log( sum_i s(E_i, F_i) / sum_{i != j} s(E_i, F_j) ), a ratio of sums over the batch rather
+// than InfoNCE's per-row softmax. With s = cosine the sums can be zero or negative, so the log is undefined;
+// we guard it by using s = exp(cos / tau) (tau = 1 by default), which keeps every term positive and leaves
+// the loss's meaning as written. Computed with log-sum-exp for stability.
+import * as tf from '@tensorflow/tfjs-core';
+import { MASK_NEGATIVE } from '@vlp/tensor-core';
+import { _accuracy, _arange, _l2Normalize } from './_ops.js';
+import type { ObjectiveOutput, TemperatureLike } from './types.js';
+
+/**
+ * Named features for {@link pwclLoss}.
+ * @example
+ * ```ts
+ * const f: PwclFeatures = { textEmbeds, imageEmbeds, temperature: 1 };
+ * ```
+ */
+export interface PwclFeatures {
+  /** [B, D] text embeddings E (normalised inside: s uses cosine similarity). */
+  textEmbeds: tf.Tensor;
+  /** [B, D] image embeddings F. */
+  imageEmbeds: tf.Tensor;
+  /** tau in s = exp(cos / tau). Default 1. */
+  temperature?: TemperatureLike;
+}
+
+/**
+ * PwCL: `-(logsumexp_i(cos_ii / tau) - logsumexp_{i != j}(cos_ij / tau))`, i.e.
+ * `-log(sum_i exp(cos_ii/tau) / sum_{i!=j} exp(cos_ij/tau))`. Needs B >= 2. Logs `acc` (text-to-image
+ * in-batch retrieval accuracy).
+ * @example
+ * ```ts
+ * const { losses } = pwclLoss({ textEmbeds, imageEmbeds }); // losses.pwcl
+ * ```
+ */
+export function pwclLoss(f: PwclFeatures): ObjectiveOutput {
+  const b = f.textEmbeds.shape[0] as number;
+  if (b < 2) throw new Error(`pwclLoss: needs at least 2 pairs (there are no negatives), got ${b}`);
+  return tf.tidy(() => {
+    const tau = f.temperature ?? 1;
+    const cos = tf.matMul(_l2Normalize(f.textEmbeds), _l2Normalize(f.imageEmbeds), false, true); // [B, B]
+    const logits = tf.div(cos, tau); // [B, B]
+    const eye = tf.eye(b); // [B, B]
+    const pos = tf.logSumExp(tf.sum(tf.mul(logits, eye), 1)); // [] log sum_i exp(s_ii)
+    const offDiag = tf.add(logits, tf.mul(eye, MASK_NEGATIVE)); // [B, B], diagonal pushed to -1e9
+    const neg = tf.logSumExp(tf.reshape(offDiag, [-1])); // [] log sum_{i!=j} exp(s_ij)
+    const pwcl = tf.neg(tf.sub(pos, neg)) as tf.Scalar;
+    return { losses: { pwcl }, logs: { acc: _accuracy(logits, _arange(b)) } };
+  });
+}
