@@ -2,6 +2,14 @@
 // (single-stream: Pixel-BERT / SOHO; cross-attention: ALBEF; grounded: UNIMO-2) behind one interface.
 export const VERSION = '0.1.0';
 
+// UNIMO-2's grounded dictionary and grounding loss.
+export type {
+  GroundedDictionaryOptions,
+  GroundedDictionaryOutput,
+} from './dictionary/grounded-dictionary.js';
+export { GroundedDictionary } from './dictionary/grounded-dictionary.js';
+export type { GroundingLossInputs, GroundingLossOutput } from './dictionary/grounding-loss.js';
+export { groundingLoss } from './dictionary/grounding-loss.js';
 // SOHO's visual dictionary and its raw/quantised gate.
 export type {
   VisualDictionaryCallOptions,

@@ -249,7 +249,7 @@ describe.each(await testBackends())('VisualDictionary on %s', (backend) => {
         tf.dispose([out.ids, out.stats]);
         return l;
       }, gate.parameters());
-      opt.applyGradients(grads);
+      opt.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       tf.dispose([value, grads]);
     };
     step(); // optimiser slots are created on the first step
