@@ -7,6 +7,7 @@ import { DEFAULT_MIN_ORT_SIZE, OrtBackend, registerOrtKernels } from './backend.
 import { fusedGradients, fusedKernels } from './fused/index.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { gatherKernels } from './kernels/gather.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { shapeKernels } from './kernels/shape.js';
@@ -140,6 +141,7 @@ export function registerOrtBackend(options: OrtBackendOptions = {}): void {
     ...reduceKernels,
     ...shapeKernels,
     ...convKernels,
+    ...gatherKernels,
   ]);
   for (const g of fusedGradients) tf.registerGradient(g);
   registeredWith = opts;
