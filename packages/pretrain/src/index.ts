@@ -1,5 +1,6 @@
 // @vlp/pretrain: pre-training objectives (ALBEF, SOHO, UNIMO-2, Pixel-BERT, CAVL), corpus ingestion and a
 // resumable trainer.
+export * from './corpus/index.js';
 export * from './objectives/index.js';
 
 export const VERSION = '0.1.0';
