@@ -263,17 +263,15 @@ describe('CorpusReader', () => {
       seed: 3,
     });
     const seen: string[] = [];
-    let counts = [0, 0, 0];
+    const counts = { pairs: 0, images: 0, texts: 0 };
     for (let s = 0; s < 20; s++) {
       const b = r.next();
-      counts = [
-        counts[0] + b.pairs.length,
-        counts[1] + b.images.length,
-        counts[2] + b.texts.length,
-      ] as number[];
+      counts.pairs += b.pairs.length;
+      counts.images += b.images.length;
+      counts.texts += b.texts.length;
       seen.push(...b.pairs.map((p) => p.id));
     }
-    expect(counts).toEqual([60, 20, 20]);
+    expect(counts).toEqual({ pairs: 60, images: 20, texts: 20 });
     expect(new Set(seen.slice(0, 7)).size).toBe(7); // first epoch of pairs: a permutation
     expect(seen.slice(0, 7)).not.toEqual(seen.slice(7, 14)); // reshuffled per epoch
   });
