@@ -19,3 +19,29 @@ export type {
 } from './dictionary/visual-dictionary.js';
 export { VisualDictionary } from './dictionary/visual-dictionary.js';
 export { VisualGate } from './dictionary/visual-gate.js';
+
+// Fusion transformers: one interface, three kinds, a registry of JSON configs.
+export type {
+  CrossAttentionConfig,
+  FusionConfig,
+  FusionConfigBase,
+  FusionOverrides,
+  GroundedConfig,
+  SingleStreamConfig,
+  VisualDictionaryConfig,
+} from './fusion/config.js';
+export { FusionConfigSchema, parseFusionConfig } from './fusion/config.js';
+export { CrossAttentionFusion } from './fusion/cross-attention.js';
+export type { FusionInputs, FusionOutputs } from './fusion/fusion.js';
+export { FusionModel } from './fusion/fusion.js';
+export { GroundedFusion, groundedBlockMask } from './fusion/grounded.js';
+export type { FusionBuilder } from './fusion/registry.js';
+export {
+  createFusion,
+  getFusionConfig,
+  listFusionKinds,
+  listFusions,
+  registerFusionConfig,
+  registerFusionKind,
+} from './fusion/registry.js';
+export { SingleStreamFusion } from './fusion/single-stream.js';
