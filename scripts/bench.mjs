@@ -93,7 +93,11 @@ async function child(args) {
   const coreRequire = createRequire(join(ROOT, 'packages', 'tensor-core', 'package.json'));
   const tf = await import(pathToFileURL(coreRequire.resolve('@tensorflow/tfjs-core')).href);
   const core = await import(pathToFileURL(CORE_DIST).href);
-  const selected = await core.selectBackend(backendName, { respectEnv: false });
+  // Inference needs no gradient registry (~85 MB of RSS in Node): as zero-shot labelling runs it.
+  const selected = await core.selectBackend(backendName, {
+    respectEnv: false,
+    gradients: workload === 'encoder_step',
+  });
   const { encoderStep, encoderInference, makeBlocks, makeEncoder } = await import('./_bench-encoder.mjs');
   const model = args.model === 'ops' ? makeEncoder(tf, core, cfg) : makeBlocks(tf, core, cfg);
   const step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, model);

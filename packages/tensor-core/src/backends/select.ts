@@ -27,6 +27,11 @@ export interface SelectedBackend {
 export interface SelectOptions {
   /** Let `VLP_BACKEND` override the preference (default true; test harnesses pass false). */
   respectEnv?: boolean;
+  /**
+   * Register tfjs-core's gradients (default true). Inference-only jobs (labelling, embedding) pass false:
+   * loading the gradient registry costs ~85 MB of resident memory in Node. `ensureGradients()` adds them later.
+   */
+  gradients?: boolean;
 }
 
 /** Every backend's probe and what 'auto' would pick. */
@@ -160,10 +165,10 @@ export function formatBackendReport(report: BackendReport): string {
 }
 
 /** Registers a candidate, registers gradients, and makes it tfjs's current backend. */
-async function activate(name: BackendName): Promise<string> {
+async function activate(name: BackendName, gradients: boolean): Promise<string> {
   const candidate = candidateFor(name);
   await candidate.activate();
-  await ensureGradients();
+  if (gradients) await ensureGradients();
   const ok = await tf.setBackend(candidate.tfjsName);
   if (!ok) throw new Error(`tfjs could not initialise the "${candidate.tfjsName}" backend`);
   await tf.ready();
@@ -209,7 +214,7 @@ export async function selectBackend(
     probes.push(p);
     if (!p.available || (auto && p.autoSelect === false)) continue;
     try {
-      const tfjsName = await activate(name);
+      const tfjsName = await activate(name, options.gradients !== false);
       return { name, tfjsName, probes };
     } catch (error) {
       const failed = { name, available: false, reason: `activation failed: ${_firstLine(error)}` };
