@@ -23,6 +23,20 @@ const VISUAL = 0;
 const GROUNDED = 1;
 const TEXT = 2;
 
+/** What the grounded sequence is made of before the transformer. */
+type _Embedded = {
+  seq: tf.Tensor; // [B, T, D]
+  keep: tf.Tensor; // [B, 1, T, T]
+  mask: tf.Tensor2D; // [B, T]
+  vMask: tf.Tensor | undefined; // [B, Nv]
+  nv: number;
+  k: number;
+  nt: number;
+  groundedIds: tf.Tensor2D | undefined;
+  losses: Record<string, tf.Scalar>;
+  logs: Record<string, tf.Scalar>;
+};
+
 /**
  * UNIMO-2's attention rule as a [T, T] keep-matrix for a sequence of segment ids (0 visual, 1 grounded,
  * 2 text): query q may attend key k unless one is visual and the other text.
@@ -98,74 +112,113 @@ export class GroundedFusion extends FusionModel {
     );
   }
 
-  /** Pairs, images alone or texts alone (at least one modality). */
-  forward(inputs: FusionInputs): FusionOutputs {
+  /** The input sequence, its keep-masks and the dictionary's outputs. Call inside tf.tidy. */
+  private _embed(inputs: FusionInputs): _Embedded {
     const { visual, text } = inputs;
     if (visual === undefined && text === undefined) {
       throw new Error('GroundedFusion: needs visual tokens, text tokens, or both');
     }
     const who = 'GroundedFusion';
+    const types = tf.split(this.typeEmbed, 3, 0) as [tf.Tensor, tf.Tensor, tf.Tensor]; // 3 x [1, D]
+    const parts: tf.Tensor[] = []; // projected tokens [B, N*, D] in sequence order, before type embeddings
+    const masks: tf.Tensor[] = [];
+    const segments: number[] = [];
+    let v: tf.Tensor | undefined;
+    let t: tf.Tensor | undefined;
+    let vMask: tf.Tensor | undefined;
+    let tMask: tf.Tensor | undefined;
+    if (visual !== undefined) {
+      vMask = _checkTokens(who, 'visual', visual, this.config.visualDim, inputs.visualMask); // [B, Nv]
+      v = this.visualProj ? this.visualProj.forward(visual) : visual; // [B, Nv, D]
+    }
+    if (text !== undefined) {
+      tMask = _checkTokens(who, 'text', text, this.config.textDim, inputs.textMask); // [B, Nt]
+      t = this.textProj ? this.textProj.forward(text) : text; // [B, Nt, D]
+    }
+    // Grounded tokens: from the dictionary over whatever modalities are present, or given.
+    const losses: Record<string, tf.Scalar> = {};
+    const logs: Record<string, tf.Scalar> = {};
+    let g: tf.Tensor;
+    let groundedIds: tf.Tensor2D | undefined;
+    if (inputs.grounded !== undefined) {
+      _checkTokens(who, 'grounded', inputs.grounded, this.dim, undefined);
+      g = inputs.grounded; // [B, K, D]
+    } else {
+      const present = [v, t].filter((x): x is tf.Tensor => x !== undefined);
+      const presentMasks = [vMask, tMask].filter((x): x is tf.Tensor => x !== undefined);
+      const gd = this.dictionary.forward(tf.concat(present, 1), tf.concat(presentMasks, 1)); // over [B, Nv + Nt, D]
+      g = gd.grounded; // [B, K, D]
+      groundedIds = gd.ids;
+      losses.grounding = gd.losses.grounding;
+      logs.tau = gd.logs.tau;
+      logs.qLatent = gd.logs.qLatent;
+      logs.eLatent = gd.logs.eLatent;
+    }
+    const b = g.shape[0] as number;
+    const k = g.shape[1] as number;
+    if (v !== undefined && vMask !== undefined) {
+      parts.push(tf.add(v, types[VISUAL]));
+      masks.push(vMask);
+      for (let i = 0; i < (v.shape[1] as number); i++) segments.push(VISUAL);
+    }
+    parts.push(tf.add(g, types[GROUNDED]));
+    masks.push(tf.ones([b, k]));
+    for (let i = 0; i < k; i++) segments.push(GROUNDED);
+    if (t !== undefined && tMask !== undefined) {
+      parts.push(tf.add(t, types[TEXT]));
+      masks.push(tMask);
+      for (let i = 0; i < (t.shape[1] as number); i++) segments.push(TEXT);
+    }
+    const seq = tf.concat(parts, 1); // [B, T, D]
+    const mask = tf.concat(masks, 1) as tf.Tensor2D; // [B, T]
+    const n = segments.length;
+    const block = tf.tensor2d(groundedBlockMask(segments).flat(), [n, n]); // [T, T]
+    const keep = tf.mul(tf.reshape(block, [1, 1, n, n]), tf.reshape(mask, [b, 1, 1, n])); // [B, 1, T, T]
+    return {
+      seq,
+      keep,
+      mask,
+      vMask,
+      nv: v?.shape[1] ?? 0,
+      k,
+      nt: t?.shape[1] ?? 0,
+      groundedIds,
+      losses,
+      logs,
+    };
+  }
+
+  /**
+   * Every layer's attention probabilities [B, heads, T, T] for these inputs (for inspection and the
+   * no-leak tests: image-text entries are exactly zero). The caller disposes them.
+   * @example
+   * ```ts
+   * const maps = fusion.attentionMaps({ visual, text }); // depth x [B, H, T, T]
+   * tf.dispose(maps);
+   * ```
+   */
+  attentionMaps(inputs: FusionInputs): tf.Tensor4D[] {
     return tf.tidy(() => {
-      const types = tf.split(this.typeEmbed, 3, 0) as [tf.Tensor, tf.Tensor, tf.Tensor]; // 3 x [1, D]
-      const parts: tf.Tensor[] = []; // projected tokens [B, N*, D] in sequence order, before type embeddings
-      const masks: tf.Tensor[] = [];
-      const segments: number[] = [];
-      let v: tf.Tensor | undefined;
-      let t: tf.Tensor | undefined;
-      let vMask: tf.Tensor | undefined;
-      let tMask: tf.Tensor | undefined;
-      if (visual !== undefined) {
-        vMask = _checkTokens(who, 'visual', visual, this.config.visualDim, inputs.visualMask); // [B, Nv]
-        v = this.visualProj ? this.visualProj.forward(visual) : visual; // [B, Nv, D]
+      const { seq, keep } = this._embed(inputs);
+      const maps: tf.Tensor4D[] = [];
+      let h = seq; // [B, T, D]
+      for (const block of this.encoder.blocks) {
+        maps.push(
+          block.attn.attentionWeights(block.norm1.forward(h), undefined, { mask: keep }) as tf.Tensor4D,
+        );
+        h = block.forward(h, { mask: keep }); // [B, T, D]
       }
-      if (text !== undefined) {
-        tMask = _checkTokens(who, 'text', text, this.config.textDim, inputs.textMask); // [B, Nt]
-        t = this.textProj ? this.textProj.forward(text) : text; // [B, Nt, D]
-      }
-      // Grounded tokens: from the dictionary over whatever modalities are present, or given.
-      const losses: Record<string, tf.Scalar> = {};
-      const logs: Record<string, tf.Scalar> = {};
-      let g: tf.Tensor;
-      let groundedIds: tf.Tensor2D | undefined;
-      if (inputs.grounded !== undefined) {
-        _checkTokens(who, 'grounded', inputs.grounded, this.dim, undefined);
-        g = inputs.grounded; // [B, K, D]
-      } else {
-        const present = [v, t].filter((x): x is tf.Tensor => x !== undefined);
-        const presentMasks = [vMask, tMask].filter((x): x is tf.Tensor => x !== undefined);
-        const gd = this.dictionary.forward(tf.concat(present, 1), tf.concat(presentMasks, 1)); // over [B, Nv + Nt, D]
-        g = gd.grounded; // [B, K, D]
-        groundedIds = gd.ids;
-        losses.grounding = gd.losses.grounding;
-        logs.tau = gd.logs.tau;
-        logs.qLatent = gd.logs.qLatent;
-        logs.eLatent = gd.logs.eLatent;
-      }
-      const b = g.shape[0] as number;
-      const k = g.shape[1] as number;
-      if (v !== undefined && vMask !== undefined) {
-        parts.push(tf.add(v, types[VISUAL]));
-        masks.push(vMask);
-        for (let i = 0; i < (v.shape[1] as number); i++) segments.push(VISUAL);
-      }
-      parts.push(tf.add(g, types[GROUNDED]));
-      masks.push(tf.ones([b, k]));
-      for (let i = 0; i < k; i++) segments.push(GROUNDED);
-      if (t !== undefined && tMask !== undefined) {
-        parts.push(tf.add(t, types[TEXT]));
-        masks.push(tMask);
-        for (let i = 0; i < (t.shape[1] as number); i++) segments.push(TEXT);
-      }
-      const seq = tf.concat(parts, 1); // [B, T, D]
-      const mask = tf.concat(masks, 1) as tf.Tensor2D; // [B, T]
-      const n = segments.length;
-      const block = tf.tensor2d(groundedBlockMask(segments).flat(), [n, n]); // [T, T]
-      const keep = tf.mul(tf.reshape(block, [1, 1, n, n]), tf.reshape(mask, [b, 1, 1, n])); // [B, 1, T, T]
+      return maps;
+    });
+  }
+
+  /** Pairs, images alone or texts alone (at least one modality). */
+  forward(inputs: FusionInputs): FusionOutputs {
+    return tf.tidy(() => {
+      const { seq, keep, mask, vMask, nv, k, nt, groundedIds, losses, logs } = this._embed(inputs);
       const h = this.encoder.forward(seq, { mask: keep }) as tf.Tensor3D; // [B, T, D]
-      const nv = v?.shape[1] ?? 0;
-      const nt = t?.shape[1] ?? 0;
-      const visualOut = v !== undefined ? _slice3(h, 0, nv) : undefined;
-      const textOut = t !== undefined ? _slice3(h, nv + k, nt) : undefined;
+      const visualOut = nv > 0 ? _slice3(h, 0, nv) : undefined;
+      const textOut = nt > 0 ? _slice3(h, nv + k, nt) : undefined;
       let cls: tf.Tensor2D;
       if (textOut !== undefined) cls = _position(textOut, 0);
       else {
