@@ -2,5 +2,6 @@
 // resumable trainer.
 export * from './corpus/index.js';
 export * from './objectives/index.js';
+export * from './trainer/index.js';
 
 export const VERSION = '0.1.0';
