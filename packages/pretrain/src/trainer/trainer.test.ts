@@ -201,6 +201,28 @@ describe('Trainer', () => {
     });
   });
 
+  it('checkpoints on a real SIGINT delivered to the process and resumes to the same weights', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vlp-trainer-sig-'));
+    const straight = build(3, join(root, 'a'), 6);
+    await straight.trainer.fit();
+    const want = straight.snapshot();
+    straight.dispose();
+    const first = build(3, join(root, 'b'), 6);
+    first.trainer.on('step', (e) => {
+      if (e.step === 2) process.kill(process.pid, 'SIGINT');
+    });
+    const done = await first.trainer.fit();
+    expect(done.reason).toBe('interrupted');
+    expect(done.step).toBeGreaterThanOrEqual(2);
+    expect(done.step).toBeLessThan(6);
+    first.dispose();
+    const second = build(50, join(root, 'b'), 6);
+    expect(await second.trainer.resume()).toMatch(new RegExp(`step-0*${done.step}$`));
+    await second.trainer.fit();
+    expect(maxDiff(want, second.snapshot())).toBeLessThanOrEqual(1e-6);
+    second.dispose();
+  });
+
   it('skips non-finite steps with a message, stops after too many, and leaks no tensors per step', async () => {
     const root = await mkdtemp(join(tmpdir(), 'vlp-trainer-nan-'));
     let poison = new Set<number>([1]);

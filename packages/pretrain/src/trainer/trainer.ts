@@ -379,6 +379,8 @@ export class Trainer<B> extends EventEmitter<TrainerEvents> {
       while (this.step < o.totalSteps) {
         const e = await this.trainStep();
         if (e) bar.update(this.step, e.loss, e.lr, e.stepsPerSecond);
+        // Let the event loop run: signal handlers and listeners fire between steps, not after the run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (o.evaluate && this.step % o.evaluate.every === 0) {
           const metrics = await o.evaluate.fn(this.step);
           this.emit('eval', { step: this.step, metrics });
