@@ -21,19 +21,37 @@ function run(cmd: string, args: string[], opts: { cwd: string }): string {
 const TS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/typescript/package.json'), 'utf8'))
   .version as string;
 
-// The program a user would write after `npm i @vlp/tensor-core @tensorflow/tfjs-core`.
+// The program a user would write after `npm i @vlp/fusion @tensorflow/tfjs-core`: a layer from tensor-core,
+// then the towers and the UNIMO-2 grounded fusion on one batch.
 const PROGRAM = `
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Rng, selectBackend } from '@vlp/tensor-core';
+import { createImageEncoder } from '@vlp/vision';
+import { createTextEncoder } from '@vlp/text';
+import { createFusion } from '@vlp/fusion';
 
 const { name } = await selectBackend('cpu');
-const layer = new Linear(4, 3, { rng: new Rng(7) });
+const rng = new Rng(7);
+const layer = new Linear(4, 3, { rng });
 const x = tf.tensor2d([[1, 2, 3, 4], [0, 0, 0, 0]]);
 const y = layer.forward(x) as tf.Tensor2D;
 const w = layer.stateDict();
 const expected = tf.add(tf.matMul(x, w['weight']!), w['bias']!);
 const maxDiff = tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0];
-console.log(JSON.stringify({ backend: name, shape: y.shape, maxDiff, params: layer.numParameters() }));
+
+const vision = createImageEncoder('vit-tiny', {}, rng.fork('vision')).eval();
+const text = createTextEncoder('bert-tiny', { vocabSize: 100 }, rng.fork('text')).eval();
+const fusion = createFusion('unimo2-tiny', { textDim: 128 }, rng.fork('fusion')).eval();
+const pixels = tf.randomUniform([2, 32, 32, 3], -1, 1) as tf.Tensor4D;
+const inputIds = tf.tensor2d([[2, 17, 40, 3], [2, 9, 3, 0]], [2, 4], 'int32');
+const attentionMask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 1, 0]], [2, 4], 'int32');
+const img = vision.forward(pixels);
+const txt = text.forward({ inputIds, attentionMask });
+const fused = fusion.forward({ visual: img.tokens, text: txt.tokens, textMask: attentionMask });
+console.log(JSON.stringify({
+  backend: name, shape: y.shape, maxDiff, params: layer.numParameters(),
+  fused: fused.sequence.shape, losses: Object.keys(fused.losses),
+}));
 `;
 
 describe('published packages, installed by npm into a scratch project', () => {
@@ -85,7 +103,7 @@ describe('published packages, installed by npm into a scratch project', () => {
     }
   });
 
-  it('type-checks a user program against the published declarations and runs a layer', () => {
+  it('type-checks a user program against the published declarations and runs a layer and a fusion model', () => {
     run(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: project });
     const out = run('node', ['main.js'], { cwd: project });
     const result = JSON.parse(out.trim().split('\n').pop()!);
@@ -93,5 +111,8 @@ describe('published packages, installed by npm into a scratch project', () => {
     expect(result.shape).toEqual([2, 3]);
     expect(result.maxDiff).toBeLessThan(1e-6);
     expect(result.params).toBe(4 * 3 + 3);
+    // 16 visual + 8 grounded + 4 text tokens of width 32, and UNIMO-2's grounding loss.
+    expect(result.fused).toEqual([2, 28, 32]);
+    expect(result.losses).toEqual(['grounding']);
   });
 });
