@@ -1,19 +1,13 @@
 // Small tensor helpers shared by the dictionaries (SOHO's visual dictionary, UNIMO-2's grounded
-// dictionary): a stop-gradient (tfjs has none), the straight-through estimator of VQ-VAE / SOHO, top-K
+// dictionary): the straight-through estimator of VQ-VAE / SOHO, top-K
 // indices cut from the tape, and pairwise squared distances as one matMul. Internal: not exported from
 // the package entry.
 import * as tf from '@tensorflow/tfjs-core';
 
 type _Inputs = Array<tf.Tensor | tf.GradSaveFunc>;
 
-/**
- * Identity forward, zero gradient backward (PyTorch's `detach`). Built with `tf.customGrad`, whose inner
- * ops are not recorded on the tape, so nothing upstream of `x` is differentiated through this path.
- */
-export const _stopGradient = tf.customGrad((...inputs: _Inputs) => {
-  const x = inputs[0] as tf.Tensor;
-  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as (x: tf.Tensor) => tf.Tensor;
+/** Identity forward, zero gradient backward: tensor-core's `stopGradient`, re-exported for the dictionaries. */
+export { stopGradient as _stopGradient } from '@vlp/tensor-core';
 
 /**
  * Straight-through estimator: forward returns `e`, backward passes the upstream gradient to `x` unchanged

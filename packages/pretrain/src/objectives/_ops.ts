@@ -1,16 +1,10 @@
-// Small tensor helpers shared by the objectives: stop-gradient (tfjs-core has no such op), L2 normalisation
+// Small tensor helpers shared by the objectives: stop-gradient (from tensor-core), L2 normalisation
 // and in-batch accuracy. Internal to @vlp/pretrain's objectives.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TemperatureLike } from './types.js';
 
-/** Identity in the forward pass, zero gradient in the backward pass (torch's `.detach()`). */
-export function _stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const a = args[0] as tf.Tensor;
-    return { value: tf.clone(a), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
-  });
-  return f(x) as T;
-}
+/** Identity in the forward pass, zero gradient in the backward pass: tensor-core's `stopGradient`. */
+export { stopGradient as _stopGradient } from '@vlp/tensor-core';
 
 /** Row-wise L2 normalisation with a floor on the norm. */
 export function _l2Normalize(x: tf.Tensor, eps = 1e-12): tf.Tensor {

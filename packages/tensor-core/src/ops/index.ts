@@ -12,3 +12,4 @@ export { layerNorm } from './layer-norm.js';
 export { linear } from './linear.js';
 export type { CrossEntropyOptions } from './losses.js';
 export { softmaxCrossEntropy } from './losses.js';
+export { stopGradient } from './stop-gradient.js';
