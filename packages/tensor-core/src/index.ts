@@ -3,6 +3,7 @@
 // Test helpers (gradient checker, backend-parameterised suites) live at '@vlp/tensor-core/testing'.
 export * from './backends/index.js';
 export * from './checkpoint/index.js';
+export * from './config/index.js';
 export * from './nn/index.js';
 export * from './ops/index.js';
 export * from './random/index.js';

@@ -3,7 +3,7 @@
 // (single-stream: Pixel-BERT / SOHO, cross-attention: ALBEF, grounded: UNIMO-2). Both registries warn
 // when a name is replaced. node:fs is reached through `process.getBuiltinModule`, so bundling for a
 // browser pulls in no Node built-ins; there the presets are absent and `registerFusionConfig` adds them.
-import { defaultRng, type Rng } from '@vlp/tensor-core';
+import { ConfigRegistry, defaultRng, type Rng } from '@vlp/tensor-core';
 import { type FusionConfig, type FusionOverrides, parseFusionConfig } from './config.js';
 import { CrossAttentionFusion } from './cross-attention.js';
 import type { FusionModel } from './fusion.js';
@@ -22,8 +22,6 @@ export type FusionBuilder = (config: FusionConfig, rng: Rng) => FusionModel;
 // src/fusion/registry.ts and dist/fusion/registry.js sit at the same depth below the package root.
 const CONFIG_DIR = new URL('../../configs/', import.meta.url);
 
-let _configs: Map<string, FusionConfig> | undefined;
-
 const _kinds = new Map<string, FusionBuilder>([
   [
     'single-stream',
@@ -36,27 +34,11 @@ const _kinds = new Map<string, FusionBuilder>([
   ['grounded', (c, rng) => new GroundedFusion(c as Extract<FusionConfig, { kind: 'grounded' }>, rng)],
 ]);
 
-function _registry(): Map<string, FusionConfig> {
-  if (_configs) return _configs;
-  const found = new Map<string, FusionConfig>();
-  const fs = globalThis.process?.getBuiltinModule?.('node:fs');
-  if (fs !== undefined && CONFIG_DIR.protocol === 'file:') {
-    for (const file of fs
-      .readdirSync(CONFIG_DIR)
-      .filter((f) => f.endsWith('.json'))
-      .sort()) {
-      const cfg = parseFusionConfig(
-        JSON.parse(fs.readFileSync(new URL(file, CONFIG_DIR), 'utf8')),
-        `configs/${file}`,
-      );
-      if (`${cfg.name}.json` !== file)
-        throw new Error(`configs/${file}: name "${cfg.name}" must match the file name`);
-      found.set(cfg.name, cfg);
-    }
-  }
-  _configs = found;
-  return found;
-}
+const _configs = new ConfigRegistry<FusionConfig>({
+  what: 'fusion',
+  parse: parseFusionConfig,
+  dir: CONFIG_DIR,
+});
 
 /**
  * Names of all registered fusion configs, sorted.
@@ -66,7 +48,7 @@ function _registry(): Map<string, FusionConfig> {
  * ```
  */
 export function listFusions(): string[] {
-  return [..._registry().keys()].sort();
+  return _configs.list();
 }
 
 /**
@@ -88,9 +70,7 @@ export function listFusionKinds(): string[] {
  * ```
  */
 export function getFusionConfig(name: string): FusionConfig {
-  const cfg = _registry().get(name);
-  if (!cfg) throw new Error(`Unknown fusion "${name}". Should be one of: ${listFusions().join(', ')}`);
-  return structuredClone(cfg);
+  return _configs.get(name);
 }
 
 /**
@@ -101,12 +81,8 @@ export function getFusionConfig(name: string): FusionConfig {
  * ```
  */
 export function registerFusionConfig(config: FusionConfig): FusionConfig {
-  const cfg = parseFusionConfig(config, `fusion config "${config.name}"`);
-  if (!_kinds.has(cfg.kind)) throw new Error(`Unknown fusion kind "${cfg.kind}"`);
-  const reg = _registry();
-  if (reg.has(cfg.name)) console.warn(`registerFusionConfig: replacing "${cfg.name}"`);
-  reg.set(cfg.name, cfg);
-  return structuredClone(cfg);
+  if (!_kinds.has(config.kind)) throw new Error(`Unknown fusion kind "${config.kind}"`);
+  return _configs.register(config.name, config);
 }
 
 /**
@@ -135,8 +111,7 @@ export function createFusion(
   overrides: FusionOverrides = {},
   rng: Rng = defaultRng(),
 ): FusionModel {
-  const base = typeof nameOrConfig === 'string' ? getFusionConfig(nameOrConfig) : nameOrConfig;
-  const cfg = parseFusionConfig({ ...base, ...overrides }, `fusion "${base.name}"`);
+  const cfg = _configs.resolve(nameOrConfig, overrides);
   const build = _kinds.get(cfg.kind);
   if (!build)
     throw new Error(`Unknown fusion kind "${cfg.kind}". Should be one of: ${listFusionKinds().join(', ')}`);

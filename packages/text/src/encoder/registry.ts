@@ -1,33 +1,19 @@
 // The registry of text encoder presets: every JSON file in `packages/text/configs/` is one named config
 // (open_clip's model_configs), read on first use; `registerTextEncoderConfig` adds presets at run time
 // (e.g. in a browser, where there is no file system). `createTextEncoder(name | config, overrides, rng)`.
-// node:fs is reached through `process.getBuiltinModule` (Node >= 20.16) rather than a static import, so
-// bundling @vlp/text for a browser does not pull in Node built-ins; there the JSON presets are simply absent.
-import { Rng } from '@vlp/tensor-core';
+// In a browser bundle the JSON presets are absent (tensor-core's ConfigRegistry reads them only under Node).
+import { ConfigRegistry, Rng } from '@vlp/tensor-core';
 import { BertEncoder } from './bert-encoder.js';
 import { parseTextEncoderConfig, type TextEncoderConfig } from './config.js';
 
 // src/encoder/registry.ts and dist/encoder/registry.js sit at the same depth below the package root.
 const CONFIG_DIR = new URL('../../configs/', import.meta.url);
 
-let _registry: Map<string, TextEncoderConfig> | undefined;
-
-function readPresets(): Map<string, TextEncoderConfig> {
-  const found = new Map<string, TextEncoderConfig>();
-  const fs = globalThis.process?.getBuiltinModule?.('node:fs');
-  if (fs === undefined || CONFIG_DIR.protocol !== 'file:') return found;
-  const files = fs.readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.json'));
-  for (const file of files.sort()) {
-    const json: unknown = JSON.parse(fs.readFileSync(new URL(file, CONFIG_DIR), 'utf8'));
-    found.set(file.slice(0, -'.json'.length), parseTextEncoderConfig(json, `configs/${file}`));
-  }
-  return found;
-}
-
-function registry(): Map<string, TextEncoderConfig> {
-  _registry ??= readPresets();
-  return _registry;
-}
+const _registry = new ConfigRegistry<TextEncoderConfig>({
+  what: 'text encoder',
+  parse: parseTextEncoderConfig,
+  dir: CONFIG_DIR,
+});
 
 /**
  * Names of the registered text encoder presets, sorted.
@@ -36,7 +22,7 @@ function registry(): Map<string, TextEncoderConfig> {
  * listTextEncoders(); // ['bert-base', 'bert-small', 'bert-tiny']
  */
 export function listTextEncoders(): string[] {
-  return [...registry().keys()].sort();
+  return _registry.list();
 }
 
 /**
@@ -46,11 +32,7 @@ export function listTextEncoders(): string[] {
  * getTextEncoderConfig('bert-base').depth; // 12
  */
 export function getTextEncoderConfig(name: string): TextEncoderConfig {
-  const config = registry().get(name);
-  if (config === undefined) {
-    throw new Error(`Unknown text encoder "${name}". Should be one of: ${listTextEncoders().join(', ')}`);
-  }
-  return { ...config };
+  return _registry.get(name);
 }
 
 /**
@@ -60,9 +42,7 @@ export function getTextEncoderConfig(name: string): TextEncoderConfig {
  * registerTextEncoderConfig('bert-mini', { ...getTextEncoderConfig('bert-small'), dim: 256, heads: 4, mlpDim: 1024 });
  */
 export function registerTextEncoderConfig(name: string, config: TextEncoderConfig): void {
-  const checked = parseTextEncoderConfig(config, `text encoder "${name}"`);
-  if (registry().has(name)) console.warn(`registerTextEncoderConfig: replacing the text encoder "${name}"`);
-  registry().set(name, checked);
+  _registry.register(name, config);
 }
 
 /**
@@ -77,7 +57,5 @@ export function createTextEncoder(
   overrides: Partial<TextEncoderConfig> = {},
   rng: Rng = new Rng(0),
 ): BertEncoder {
-  const base = typeof nameOrConfig === 'string' ? getTextEncoderConfig(nameOrConfig) : nameOrConfig;
-  const source = typeof nameOrConfig === 'string' ? `text encoder "${nameOrConfig}"` : 'text encoder config';
-  return new BertEncoder(parseTextEncoderConfig({ ...base, ...overrides }, source), rng);
+  return new BertEncoder(_registry.resolve(nameOrConfig, overrides), rng);
 }

@@ -59,7 +59,7 @@ describe('registry', () => {
     registerImageEncoderConfig(cfg);
     expect(warn).not.toHaveBeenCalled();
     registerImageEncoderConfig({ ...cfg, depth: 2 });
-    expect(warn).toHaveBeenCalledWith('registerImageEncoderConfig: replacing "vit-micro-test"');
+    expect(warn).toHaveBeenCalledWith('image encoder registry: replacing "vit-micro-test"');
     const enc = createImageEncoder('vit-micro-test', {}, new Rng(0));
     expect(enc.numParameters()).toBe(countImageEncoderParameters(getImageEncoderConfig('vit-micro-test')));
     enc.dispose();

@@ -1,8 +1,7 @@
 // The image-encoder registry: every JSON file in packages/vision/configs/ is a named config (the folder
 // is the registry, open_clip style), plus any registered at run time. `createImageEncoder` builds the
 // module for a name or config with overrides; the registry doubles as the test matrix.
-import { readdirSync, readFileSync } from 'node:fs';
-import { defaultRng, type Rng } from '@vlp/tensor-core';
+import { ConfigRegistry, defaultRng, type Rng } from '@vlp/tensor-core';
 import {
   type CnnConfig,
   type ImageEncoderConfig,
@@ -18,23 +17,11 @@ import { VisionTransformer } from './vit.js';
 /** Same relative path from src/encoders/ and dist/encoders/. */
 const CONFIG_DIR = new URL('../../configs/', import.meta.url);
 
-let _registry: Map<string, ImageEncoderConfig> | undefined;
-
-function _load(): Map<string, ImageEncoderConfig> {
-  if (_registry) return _registry;
-  const reg = new Map<string, ImageEncoderConfig>();
-  for (const file of readdirSync(CONFIG_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const url = new URL(file, CONFIG_DIR);
-    const cfg = parseImageEncoderConfig(JSON.parse(readFileSync(url, 'utf8')), `configs/${file}`);
-    if (`${cfg.name}.json` !== file)
-      throw new Error(`configs/${file}: name "${cfg.name}" must match the file name`);
-    reg.set(cfg.name, cfg);
-  }
-  _registry = reg;
-  return reg;
-}
+const _registry = new ConfigRegistry<ImageEncoderConfig>({
+  what: 'image encoder',
+  parse: parseImageEncoderConfig,
+  dir: CONFIG_DIR,
+});
 
 /**
  * Names of all registered image encoders, sorted.
@@ -45,7 +32,7 @@ function _load(): Map<string, ImageEncoderConfig> {
  * ```
  */
 export function listImageEncoders(): string[] {
-  return [..._load().keys()].sort();
+  return _registry.list();
 }
 
 /**
@@ -57,11 +44,7 @@ export function listImageEncoders(): string[] {
  * ```
  */
 export function getImageEncoderConfig(name: string): ImageEncoderConfig {
-  const cfg = _load().get(name);
-  if (!cfg) {
-    throw new Error(`Unknown image encoder "${name}". Should be one of: ${listImageEncoders().join(', ')}`);
-  }
-  return structuredClone(cfg);
+  return _registry.get(name);
 }
 
 /**
@@ -75,11 +58,7 @@ export function getImageEncoderConfig(name: string): ImageEncoderConfig {
  * ```
  */
 export function registerImageEncoderConfig(config: ImageEncoderConfigInput): ImageEncoderConfig {
-  const cfg = parseImageEncoderConfig(config, `config "${config.name}"`);
-  const reg = _load();
-  if (reg.has(cfg.name)) console.warn(`registerImageEncoderConfig: replacing "${cfg.name}"`);
-  reg.set(cfg.name, cfg);
-  return structuredClone(cfg);
+  return _registry.register(config.name, config);
 }
 
 /**
@@ -97,9 +76,7 @@ export function createImageEncoder(
   overrides: ImageEncoderOverrides = {},
   rng: Rng = defaultRng(),
 ): ImageEncoder {
-  const base = typeof nameOrConfig === 'string' ? getImageEncoderConfig(nameOrConfig) : nameOrConfig;
-  const label = typeof nameOrConfig === 'string' ? nameOrConfig : (nameOrConfig.name ?? 'config');
-  const cfg = parseImageEncoderConfig({ ...base, ...overrides }, `image encoder "${label}"`);
+  const cfg = _registry.resolve(nameOrConfig, overrides);
   return cfg.kind === 'vit'
     ? new VisionTransformer(cfg as VitConfig, rng)
     : new ResNetEncoder(cfg as CnnConfig, rng);

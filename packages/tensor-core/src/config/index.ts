@@ -1,0 +1,3 @@
+// Barrel for src/config: named, validated config registries.
+export type { ConfigRegistryOptions } from './registry.js';
+export { ConfigRegistry } from './registry.js';
