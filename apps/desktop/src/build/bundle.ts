@@ -1,0 +1,66 @@
+// Bundles what tsc alone cannot ship: the renderer (browser ESM + index.html + CSS), the sandboxed preload
+// (one CommonJS file: a sandboxed preload may only require 'electron') and, for tests that run from source,
+// the thumbnail worker. Uses esbuild; main itself is compiled by tsc.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** apps/desktop/src, from src/build (tests) and from dist/build (the build script) alike. */
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Options for {@link bundle}. */
+export interface BundleOptions {
+  outDir: string;
+  /** Also bundle the thumbnail worker to `outDir/thumbnail-worker.mjs` (tests running from source). */
+  worker?: boolean;
+  /** Source folder (default: apps/desktop/src). */
+  srcDir?: string;
+}
+
+/**
+ * Builds renderer, preload (and optionally the worker) into `outDir`.
+ *
+ * @example
+ * ```ts
+ * await bundle({ outDir: 'dist' }); // dist/renderer/{index.html,main.js,style.css}, dist/preload/index.cjs
+ * ```
+ */
+export async function bundle(
+  options: BundleOptions,
+): Promise<{ rendererDir: string; workerUrl: URL | null }> {
+  const src = options.srcDir ?? SRC;
+  const rendererDir = join(options.outDir, 'renderer');
+  await mkdir(rendererDir, { recursive: true });
+  const common = { bundle: true, sourcemap: true, logLevel: 'warning' as const, target: 'es2022' };
+  await build({
+    ...common,
+    entryPoints: [join(src, 'renderer', 'main.ts')],
+    outfile: join(rendererDir, 'main.js'),
+    format: 'esm',
+    platform: 'browser',
+  });
+  for (const f of ['index.html', 'style.css']) await copyFile(join(src, 'renderer', f), join(rendererDir, f));
+  await build({
+    ...common,
+    entryPoints: [join(src, 'preload', 'index.ts')],
+    outfile: join(options.outDir, 'preload', 'index.cjs'),
+    format: 'cjs',
+    platform: 'node',
+    external: ['electron'],
+  });
+  let workerUrl: URL | null = null;
+  if (options.worker === true) {
+    const outfile = join(options.outDir, 'thumbnail-worker.mjs');
+    await build({
+      ...common,
+      entryPoints: [join(src, 'main', 'services', 'thumbnail-worker.ts')],
+      outfile,
+      format: 'esm',
+      platform: 'node',
+      external: ['sharp'],
+    });
+    workerUrl = new URL(`file://${outfile}`);
+  }
+  return { rendererDir, workerUrl };
+}

@@ -1,0 +1,56 @@
+// The services main owns, wired together. Electron and web mode both build them with `createServices` and
+// differ only in how a folder is chosen (a native dialog vs. the path the user typed).
+import { join } from 'node:path';
+import { BackendService } from './backends.js';
+import { CorpusService } from './corpus.js';
+import { EventHub } from './events.js';
+import { FolderAccess } from './folders.js';
+import { JobService } from './jobs.js';
+
+export { BackendService } from './backends.js';
+export { CorpusService } from './corpus.js';
+export { EventHub } from './events.js';
+export { FolderAccess, isInside } from './folders.js';
+export { JobService } from './jobs.js';
+export { thumbnailDataUrl } from './thumbnails.js';
+
+/** Options for {@link createServices}. */
+export interface ServicesOptions {
+  /** Where manifests and job outputs go (the app's user-data folder). */
+  dataDir: string;
+  /** The compiled thumbnail worker; default: next to this file in dist. */
+  workerUrl?: URL;
+  /** Replaces tensor-core's probe (tests). */
+  backends?: BackendService;
+}
+
+/** Every service, sharing one event hub and one folder allow-list. */
+export interface Services {
+  events: EventHub;
+  folders: FolderAccess;
+  backends: BackendService;
+  corpus: CorpusService;
+  jobs: JobService;
+}
+
+/**
+ * Builds the services.
+ *
+ * @example
+ * ```ts
+ * const services = createServices({ dataDir: join(homedir(), '.vlp-desktop') });
+ * await services.folders.grant('/home/me/photos');
+ * ```
+ */
+export function createServices(options: ServicesOptions): Services {
+  const events = new EventHub();
+  const folders = new FolderAccess();
+  const workerUrl = options.workerUrl ?? new URL('./thumbnail-worker.js', import.meta.url);
+  return {
+    events,
+    folders,
+    backends: options.backends ?? new BackendService(),
+    corpus: new CorpusService(folders, events, join(options.dataDir)),
+    jobs: new JobService(folders, events, options.dataDir, workerUrl),
+  };
+}

@@ -1,0 +1,61 @@
+// The renderer's entry: connects to main (preload or web transport), draws the navigation and switches
+// screens. Train and Label are placeholders until @vlp/pretrain's trainer and @vlp/tasks land in the app.
+import { h, mount } from './dom.js';
+import { showBackends } from './screens/backends.js';
+import { showCorpus } from './screens/corpus.js';
+import { connect } from './transport.js';
+
+const SCREENS = ['Backends', 'Corpus', 'Train', 'Label'] as const;
+type Screen = (typeof SCREENS)[number];
+
+function placeholder(title: Screen, what: string): HTMLElement {
+  return h(
+    'section',
+    { class: 'placeholder', 'data-placeholder': title },
+    h('h2', {}, title),
+    h('p', {}, h('strong', {}, `Arrives with ${what}.`)),
+    h('p', {}, 'This screen is a placeholder: the services behind it are not wired into the app yet.'),
+  );
+}
+
+function start(): void {
+  const screen = document.getElementById('screen') as HTMLElement;
+  const nav = document.getElementById('nav') as HTMLElement;
+  const log = document.getElementById('log') as HTMLElement;
+  let api: ReturnType<typeof connect>;
+  try {
+    api = connect();
+  } catch (error) {
+    mount(screen, h('p', { class: 'error' }, (error as Error).message));
+    return;
+  }
+  (document.getElementById('mode') as HTMLElement).textContent =
+    api.mode === 'web' ? 'web mode (127.0.0.1)' : 'desktop';
+  api.api.onEvent((event) => {
+    if (event.type !== 'log') return;
+    log.prepend(h('li', { class: event.level }, `${event.level}: ${event.message}`));
+  });
+  let stop: () => void = () => undefined;
+  const show = (name: Screen) => {
+    stop();
+    stop = () => undefined;
+    for (const b of nav.querySelectorAll('button'))
+      b.toggleAttribute('aria-current', b.dataset.screen === name);
+    nav.querySelector(`[data-screen="${name}"]`)?.setAttribute('aria-current', 'page');
+    if (name === 'Backends')
+      showBackends(screen, api.api).catch((error: Error) =>
+        mount(screen, h('p', { class: 'error' }, error.message)),
+      );
+    else if (name === 'Corpus') stop = showCorpus(screen, api.api, api.mode);
+    else if (name === 'Train') mount(screen, placeholder(name, 'training (@vlp/pretrain trainer events)'));
+    else mount(screen, placeholder(name, 'labelling (@vlp/tasks zero-shot labelling)'));
+  };
+  for (const name of SCREENS) {
+    const button = h('button', { type: 'button', 'data-screen': name }, name);
+    button.addEventListener('click', () => show(name));
+    nav.append(button);
+  }
+  show('Backends');
+}
+
+start();

@@ -1,0 +1,152 @@
+// The app's API contract, shared by Electron (IPC through the preload) and web mode (HTTP + SSE): one type,
+// `Contract`, mapping each call to its arguments and result, zod schemas that main runs on every argument
+// before a service sees it, and the typed events (progress, log, job state) main pushes to the renderer.
+import { z } from 'zod';
+import { BACKEND_CHOICES, CORPUS_KINDS } from './constants.js';
+
+export { BACKEND_CHOICES, CORPUS_KINDS, channelOf, EVENT_CHANNEL } from './constants.js';
+
+const absPath = z.string().min(1).max(4096);
+const id = z.string().regex(/^[a-z0-9-]{1,64}$/);
+
+/**
+ * Argument schemas, one per call. Every schema is strict: unknown keys are rejected, not dropped.
+ *
+ * @example
+ * ```ts
+ * ARG_SCHEMAS.corpusAdd.parse({ name: 'photos', kind: 'images', path: '/home/me/photos' });
+ * ```
+ */
+export const ARG_SCHEMAS = {
+  backendsReport: z.strictObject({}),
+  backendsSelect: z.strictObject({ name: z.enum(BACKEND_CHOICES) }),
+  foldersList: z.strictObject({}),
+  foldersChoose: z.strictObject({ path: absPath.optional() }),
+  foldersRemove: z.strictObject({ id }),
+  corpusAdd: z.strictObject({
+    name: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only'),
+    kind: z.enum(CORPUS_KINDS),
+    path: absPath,
+  }),
+  corpusList: z.strictObject({}),
+  thumbnail: z.strictObject({ path: absPath, size: z.int().min(16).max(512).optional() }),
+  jobsStart: z.strictObject({
+    kind: z.literal('thumbnails'),
+    path: absPath,
+    size: z.int().min(16).max(512).optional(),
+  }),
+  jobsList: z.strictObject({}),
+  jobsCancel: z.strictObject({ id }),
+} as const;
+
+/** The names of every call, in a stable order (IPC channels and HTTP routes are derived from them). */
+export type Method = keyof typeof ARG_SCHEMAS;
+export const METHODS = Object.keys(ARG_SCHEMAS) as Method[];
+
+/** Arguments of call `M`, as the zod schema infers them. */
+export type ArgsOf<M extends Method> = z.infer<(typeof ARG_SCHEMAS)[M]>;
+
+/** One backend row of tensor-core's report. */
+export interface BackendRow {
+  name: string;
+  available: boolean;
+  status: string;
+  details: string;
+}
+
+/** The Backends screen: every probe, what 'auto' picks, the user's choice and the WebGPU adapter. */
+export interface BackendsView {
+  rows: BackendRow[];
+  auto: string | null;
+  selected: (typeof BACKEND_CHOICES)[number];
+  /** The backend jobs will use: `selected`, or `auto` when the choice is 'auto'. */
+  effective: string | null;
+  webgpu: { adapter: string | null; reason: string | null };
+  text: string;
+}
+
+/** A folder the user picked; every path argument must resolve (realpath) inside one of these. */
+export interface FolderGrant {
+  id: string;
+  path: string;
+}
+
+/** One file ingest left out, with a small preview where the file can still be decoded. */
+export interface SkippedView {
+  path: string;
+  reason: string;
+  message: string;
+  thumbnail: string | null;
+}
+
+/** A registered corpus source and what validating it found. */
+export interface CorpusReport {
+  name: string;
+  kind: (typeof CORPUS_KINDS)[number];
+  path: string;
+  manifestPath: string;
+  counts: {
+    pairs: number;
+    images: number;
+    texts: number;
+    captions: number;
+    skipped: number;
+    duplicates: number;
+  };
+  skipped: SkippedView[];
+  /** Data-URL thumbnails of the first few accepted images. */
+  samples: { path: string; thumbnail: string }[];
+}
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  id: string;
+  kind: 'thumbnails';
+  state: JobState;
+  done: number;
+  total: number;
+  outDir: string;
+  error: string | null;
+}
+
+/**
+ * The contract: each call's arguments and result. Electron's preload, the web client and main's dispatcher
+ * are all checked against this one type.
+ */
+export interface Contract {
+  backendsReport: { args: ArgsOf<'backendsReport'>; result: BackendsView };
+  backendsSelect: { args: ArgsOf<'backendsSelect'>; result: BackendsView };
+  foldersList: { args: ArgsOf<'foldersList'>; result: FolderGrant[] };
+  /** Electron: a native folder dialog (path = where it opens). Web mode: grants the typed path. */
+  foldersChoose: { args: ArgsOf<'foldersChoose'>; result: FolderGrant | null };
+  foldersRemove: { args: ArgsOf<'foldersRemove'>; result: FolderGrant[] };
+  corpusAdd: { args: ArgsOf<'corpusAdd'>; result: CorpusReport };
+  corpusList: { args: ArgsOf<'corpusList'>; result: CorpusReport[] };
+  thumbnail: { args: ArgsOf<'thumbnail'>; result: string };
+  jobsStart: { args: ArgsOf<'jobsStart'>; result: JobInfo };
+  jobsList: { args: ArgsOf<'jobsList'>; result: JobInfo[] };
+  jobsCancel: { args: ArgsOf<'jobsCancel'>; result: JobInfo };
+}
+
+/** Events main pushes: job progress, job state changes and log lines. */
+export type AppEvent =
+  | { type: 'progress'; jobId: string; done: number; total: number; item: string }
+  | { type: 'job'; job: JobInfo }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+/** The API surface the renderer sees: every contract call plus an event subscription. */
+export type VlpApi = {
+  [M in Method]: (args: Contract[M]['args']) => Promise<Contract[M]['result']>;
+} & { onEvent(listener: (event: AppEvent) => void): () => void };
+
+/** An error a caller can act on; `status` is the HTTP status web mode answers with. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: 400 | 403 | 404 | 409 | 500,
+    message: string,
+  ) {
+    super(message);
+  }
+}
