@@ -27,8 +27,9 @@ export function _packageRoot(name: string, root?: string): { root: string; versi
 }
 
 /** Writes `path` through `path.tmp` and a rename: the file is either absent, the old one, or complete. */
+let _tmpCounter = 0;
 export async function _writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}-${_tmpCounter++}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }

@@ -93,6 +93,8 @@ export interface EmojiCorpusInfo {
     pairsPerCategory: Record<string, number>;
   };
   split: EmojiPlan['split'];
+  /** Groups of emoji whose source picture is byte-identical within a style (names listed). */
+  identicalImages: Array<{ style: EmojiStyle; names: string[] }>;
   categories: EmojiPlan['categories'];
   subcategories: EmojiPlan['subcategories'];
 }
@@ -195,20 +197,22 @@ export async function buildEmojiCorpus(options: EmojiCorpusOptions): Promise<Emo
   for (const style of new Set(paths.map((p) => p.split('/')[1] ?? '')))
     await mkdir(join(outDir, 'images', style), { recursive: true });
   let done = 0;
+  const sourceHash = new Map<string, string>();
   await mapWithConcurrency(paths, concurrency, async (rel) => {
     const src = plan.sources.get(rel) as string;
     const dest = join(outDir, rel);
+    const bytes = new Uint8Array(await readFile(src));
+    const hash = _sha256(bytes);
+    sourceHash.set(rel, hash);
     let ok = false;
     if (imageSize === 64) {
-      const bytes = new Uint8Array(await readFile(src));
       const st = await stat(dest).catch(() => undefined);
-      if (st?.size === bytes.length && _sha256(new Uint8Array(await readFile(dest))) === _sha256(bytes))
-        ok = true;
+      if (st?.size === bytes.length && _sha256(new Uint8Array(await readFile(dest))) === hash) ok = true;
       else await _writeAtomic(dest, bytes);
     } else {
       if (trusted && (await _pngSide(dest)) === imageSize) ok = true;
       else {
-        const png = await sharp(src).resize(imageSize, imageSize, { kernel: 'lanczos3' }).png().toBuffer();
+        const png = await sharp(bytes).resize(imageSize, imageSize, { kernel: 'lanczos3' }).png().toBuffer();
         await _writeAtomic(dest, new Uint8Array(png));
       }
     }
@@ -254,6 +258,16 @@ export async function buildEmojiCorpus(options: EmojiCorpusOptions): Promise<Emo
   if (missing.length > 0)
     throw new Error(`buildEmojiCorpus: ${missing.length} files missing after the build, e.g. ${missing[0]}`);
 
+  // Some emoji share one picture in a style (flags of Norway and Svalbard, family variants): ingest keeps
+  // the first and merges captions, and retrieval cannot tell them apart. Listed so evaluators can.
+  const groups = new Map<string, { style: EmojiStyle; names: string[] }>();
+  for (const r of [...plan.pairs, ...plan.heldOut, ...plan.eval]) {
+    const key = `${r.style}/${sourceHash.get(r.image) ?? r.image}`;
+    const g = groups.get(key) ?? { style: r.style, names: [] };
+    g.names.push(r.name);
+    groups.set(key, g);
+  }
+  const identicalImages = [...groups.values()].filter((g) => g.names.length > 1);
   const pairsPerCategory: Record<string, number> = {};
   for (const r of plan.pairs) pairsPerCategory[r.category] = (pairsPerCategory[r.category] ?? 0) + 1;
   const info: EmojiCorpusInfo = {
@@ -302,6 +316,7 @@ export async function buildEmojiCorpus(options: EmojiCorpusOptions): Promise<Emo
       pairsPerCategory,
     },
     split: plan.split,
+    identicalImages,
     categories: plan.categories,
     subcategories: plan.subcategories,
   };
