@@ -34,6 +34,18 @@ export async function _writeAtomic(path: string, data: string | Uint8Array): Pro
   await rename(tmp, path);
 }
 
+/**
+ * sharp, loaded on first use: it is @vlp/vision's dependency and only a dev dependency here, so importing
+ * @vlp/pretrain must not require it; building a corpus does.
+ */
+export async function _sharp(): Promise<typeof import('sharp').default> {
+  try {
+    return (await import('sharp')).default;
+  } catch (e) {
+    throw new Error('datasets: building a corpus needs "sharp" (pnpm add sharp)', { cause: e });
+  }
+}
+
 export const _sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** `k` items of `items` drawn without replacement by a seeded shuffle, returned in their input order. */

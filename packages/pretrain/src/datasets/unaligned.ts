@@ -8,8 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadImage } from '@vlp/vision';
-import sharp from 'sharp';
-import { _packageRoot, _sampleInOrder } from './_util.js';
+import { _packageRoot, _sampleInOrder, _sharp } from './_util.js';
 
 /**
  * Every WordNet gloss (nouns, verbs, adjectives, adverbs in file order), one passage each.
@@ -102,7 +101,7 @@ export function sampleIcons(icons: readonly IconFile[], k: number, seed: number)
  */
 export async function renderIcon(path: string, size: number): Promise<Uint8Array> {
   const img = await loadImage(path, { imageSize: size, resize: 'pad', background: [255, 255, 255] });
-  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const png = await (await _sharp())(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .png()
     .toBuffer();
   return new Uint8Array(png);

@@ -11,9 +11,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { mapWithConcurrency } from '@vlp/vision';
-import sharp from 'sharp';
 import type { SourceSpec } from '../../corpus/index.js';
-import { _sampleInOrder, _sha256, _writeAtomic } from '../_util.js';
+import { _sampleInOrder, _sha256, _sharp, _writeAtomic } from '../_util.js';
 import { listIcons, readWordnetGlosses, renderIcon, sampleIcons } from '../unaligned.js';
 import type { EmojiStyle } from './catalog.js';
 import { type EmojiPlan, type EmojiPlanOptions, type EmojiRow, planEmojiCorpus } from './plan.js';
@@ -126,7 +125,7 @@ const _jsonl = (rows: readonly EmojiRow[]) => rows.map((r) => `${JSON.stringify(
 
 async function _pngSide(path: string): Promise<number | undefined> {
   try {
-    const m = await sharp(path).metadata();
+    const m = await (await _sharp())(path).metadata();
     return m.width === m.height ? m.width : undefined;
   } catch {
     return undefined;
@@ -212,7 +211,10 @@ export async function buildEmojiCorpus(options: EmojiCorpusOptions): Promise<Emo
     } else {
       if (trusted && (await _pngSide(dest)) === imageSize) ok = true;
       else {
-        const png = await sharp(bytes).resize(imageSize, imageSize, { kernel: 'lanczos3' }).png().toBuffer();
+        const png = await (await _sharp())(bytes)
+          .resize(imageSize, imageSize, { kernel: 'lanczos3' })
+          .png()
+          .toBuffer();
         await _writeAtomic(dest, new Uint8Array(png));
       }
     }
