@@ -106,6 +106,8 @@ export interface JobInfo {
   state: JobState;
   done: number;
   total: number;
+  /** Files the job could not process (reported as log events). */
+  failed: number;
   outDir: string;
   error: string | null;
 }

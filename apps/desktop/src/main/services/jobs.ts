@@ -43,6 +43,7 @@ export class JobService {
       state: 'running',
       done: 0,
       total: 0,
+      failed: 0,
       outDir: join(this.dataDir, 'jobs', id),
       error: null,
     };
@@ -61,6 +62,7 @@ export class JobService {
         info.total = m.total;
         this.events.emit({ type: 'progress', jobId: id, done: m.done, total: m.total, item: m.item });
       } else {
+        info.failed = m.failed.length;
         for (const f of m.failed)
           this.events.emit({ type: 'log', level: 'warn', message: `thumbnail ${f.path}: ${f.message}` });
         finish('done', null);

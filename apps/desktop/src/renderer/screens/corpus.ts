@@ -164,7 +164,8 @@ export function showCorpus(root: HTMLElement, api: PreloadApi, mode: 'electron' 
       const jobRowEl = jobs.querySelector(`[data-job="${event.job.id}"]`);
       const state = jobRowEl?.querySelector('.job-state');
       if (state && event.job.state !== 'running') {
-        state.textContent = `${event.job.state}: ${event.job.done} / ${event.job.total} thumbnails in ${event.job.outDir}`;
+        const j = event.job;
+        state.textContent = `${j.state}: ${j.done - j.failed} thumbnails, ${j.failed} failed, in ${j.outDir}`;
         jobRowEl?.setAttribute('data-state', event.job.state);
       }
     }
