@@ -37,7 +37,8 @@ export async function bundle(
     ...common,
     entryPoints: [join(src, 'renderer', 'main.ts')],
     outfile: join(rendererDir, 'main.js'),
-    format: 'esm',
+    // A classic script, not a module: module scripts from file:// (Electron) count as cross-origin.
+    format: 'iife',
     platform: 'browser',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(src, 'renderer', f), join(rendererDir, f));
