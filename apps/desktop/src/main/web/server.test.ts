@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../build/bundle.js';
 import { makeTree, stubBackends, type Tree } from '../_test-fixtures.js';
+import type { Services } from '../services/index.js';
 import type { WebServer } from './server.js';
 import { startWebMode } from './start.js';
 
 let tree: Tree;
 let server: WebServer;
+let services: Services;
 
 interface Reply {
   status: number;
@@ -54,7 +56,7 @@ const api = (method: string, args: unknown, headers: Record<string, string> = {}
 beforeAll(async () => {
   tree = await makeTree();
   const { rendererDir } = await bundle({ outDir: join(tree.root, 'build') });
-  ({ server } = await startWebMode({
+  ({ server, services } = await startWebMode({
     dataDir: tree.dataDir,
     rendererDir,
     backends: stubBackends(),
@@ -219,5 +221,38 @@ describe('web mode: every call that takes a path stays inside the folders picked
     expect(report.counts.images).toBe(3);
     expect(report.counts.skipped).toBe(1);
     expect(added.body).not.toContain('secret');
+  });
+});
+
+describe('web mode: events', () => {
+  it('streams service events as SSE to a client with the token', async () => {
+    const message = await new Promise<string>((ok, fail) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/events',
+          headers: { host: `127.0.0.1:${server.port}`, 'x-vlp-token': server.token },
+        },
+        (res) => {
+          expect(res.headers['content-type']).toBe('text/event-stream');
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            if (buffer.includes(': connected'))
+              services.events.emit({ type: 'log', level: 'info', message: 'sse works' });
+            const line = buffer.split('\n').find((l) => l.startsWith('data: '));
+            if (line !== undefined) {
+              req.destroy();
+              ok(line.slice(6));
+            }
+          });
+        },
+      );
+      req.on('error', fail);
+      req.end();
+    });
+    expect(JSON.parse(message)).toEqual({ type: 'log', level: 'info', message: 'sse works' });
   });
 });
