@@ -61,7 +61,9 @@ export function createBatchBuilder(
     if (p === undefined) {
       p = opts
         .readImage(ref)
-        .then((bytes) => loadImage(bytes, raw ? { maxShortSide: 2 * size } : { imageSize: size, resize: 'pad' }));
+        .then((bytes) =>
+          loadImage(bytes, raw ? { maxShortSide: 2 * size } : { imageSize: size, resize: 'pad' }),
+        );
       c.set(sha, p);
     }
     return p;
@@ -91,9 +93,16 @@ export function createBatchBuilder(
     const out: VlpBatch = { pixels, ...encode(batch.pairs.map((p) => p.caption)) } as VlpBatch;
     if (batch.images.length > 1 && (model.recipe.objectives.vcl ?? 0) > 0) {
       const views: RgbImage[][] = [];
-      for (const im of batch.images) views.push(await twoViews(await image(im.image, im.sha256, true), opts.rng, { size }));
-      out.viewA = imagesToTensor(views.map((v) => v[0] as RgbImage), norm); // [Bi, H, W, 3]
-      out.viewB = imagesToTensor(views.map((v) => v[1] as RgbImage), norm); // [Bi, H, W, 3]
+      for (const im of batch.images)
+        views.push(await twoViews(await image(im.image, im.sha256, true), opts.rng, { size }));
+      out.viewA = imagesToTensor(
+        views.map((v) => v[0] as RgbImage),
+        norm,
+      ); // [Bi, H, W, 3]
+      out.viewB = imagesToTensor(
+        views.map((v) => v[1] as RgbImage),
+        norm,
+      ); // [Bi, H, W, 3]
     }
     if (batch.texts.length > 0 && (model.recipe.objectives.mlm_text ?? 0) > 0) {
       const t = encode(batch.texts.map((x) => x.text));
@@ -105,4 +114,3 @@ export function createBatchBuilder(
     return out;
   };
 }
-

@@ -159,6 +159,7 @@ export function listRecipes(): string[] {
 export function getRecipe(name: string): Recipe {
   _loadConfigs();
   const r = _recipes.get(name);
-  if (r === undefined) throw new Error(`Unknown recipe "${name}". Should be one of: ${listRecipes().join(', ')}`);
+  if (r === undefined)
+    throw new Error(`Unknown recipe "${name}". Should be one of: ${listRecipes().join(', ')}`);
   return structuredClone(r);
 }

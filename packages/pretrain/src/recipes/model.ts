@@ -5,10 +5,10 @@
 // Trainer. Papers: ALBEF (Li et al., NeurIPS 2021), SOHO (Huang et al., CVPR 2021), UNIMO-2 (Li et al., ACL
 // Findings 2022), Pixel-BERT (Huang et al., 2020), CAVL (Xu et al., 2023).
 import * as tf from '@tensorflow/tfjs-core';
-import { type FusionModel, type FusionOutputs, VisualDictionary, createFusion } from '@vlp/fusion';
+import { createFusion, type FusionModel, type FusionOutputs, VisualDictionary } from '@vlp/fusion';
 import { Linear, Module, Rng } from '@vlp/tensor-core';
-import { type BertEncoder, MlmHead, createTextEncoder } from '@vlp/text';
-import { type ImageEncoder, RandomPixelSampler, createImageEncoder } from '@vlp/vision';
+import { type BertEncoder, createTextEncoder, MlmHead } from '@vlp/text';
+import { createImageEncoder, type ImageEncoder, RandomPixelSampler } from '@vlp/vision';
 import {
   alphaRamp,
   FeatureQueue,
@@ -106,7 +106,11 @@ class _Towers extends Module {
   }
 }
 
-function _prefixed(name: string, out: ObjectiveOutput, into: { losses: Record<string, tf.Scalar>; logs: Record<string, number | tf.Scalar> }): void {
+function _prefixed(
+  name: string,
+  out: ObjectiveOutput,
+  into: { losses: Record<string, tf.Scalar>; logs: Record<string, number | tf.Scalar> },
+): void {
   Object.assign(into.losses, out.losses);
   for (const [k, v] of Object.entries(out.logs)) into.logs[`${name}_${k}`] = v;
 }
@@ -175,23 +179,37 @@ export class VlpModel extends Module {
       if (fDim !== tDim) {
         this.mlmProj = this.registerModule('mlmProj', new Linear(fDim, tDim, { rng: rng.fork('mlmProj') }));
       }
-      const head = new MlmHead(this.towers.text.embeddings.wordEmbeddings, this.towers.text.config, rng.fork('mlm'));
+      const head = new MlmHead(
+        this.towers.text.embeddings.wordEmbeddings,
+        this.towers.text.config,
+        rng.fork('mlm'),
+      );
       this.mlmHead = this.registerModule('mlmHead', head);
     }
     if (recipe.method === 'soho') {
       const fusionCfg = createFusion(recipe.fusion?.name ?? 'soho-tiny', {}, rng.fork('probe'));
       const vdCfg = 'visualDictionary' in fusionCfg.config ? fusionCfg.config.visualDictionary : undefined;
       fusionCfg.dispose();
-      if (!vdCfg) throw new Error(`createModel: SOHO recipe "${recipe.name}" needs a fusion with a visualDictionary`);
+      if (!vdCfg)
+        throw new Error(`createModel: SOHO recipe "${recipe.name}" needs a fusion with a visualDictionary`);
       this.vd = this.registerModule(
         'vd',
-        new VisualDictionary({ size: vdCfg.size, dim: vDim, decay: vdCfg.decay, deadAfter: vdCfg.deadAfter, rng: rng.fork('vd') }),
+        new VisualDictionary({
+          size: vdCfg.size,
+          dim: vDim,
+          decay: vdCfg.decay,
+          deadAfter: vdCfg.deadAfter,
+          rng: rng.fork('vd'),
+        }),
       );
       this.mvmHead = this.registerModule('mvmHead', new Linear(fDim, vDim, { rng: rng.fork('mvm') }));
       this.maskEmbed = this.registerParameter('maskEmbed', tf.zeros([vDim]));
     }
     if (recipe.pixelSamples !== undefined) {
-      this.sampler = this.registerModule('sampler', new RandomPixelSampler(recipe.pixelSamples, rng.fork('pixels')));
+      this.sampler = this.registerModule(
+        'sampler',
+        new RandomPixelSampler(recipe.pixelSamples, rng.fork('pixels')),
+      );
     }
     if (recipe.momentum) {
       const m = recipe.momentum;
@@ -296,7 +314,12 @@ export class VlpModel extends Module {
       const bt = t.shape[0];
       const vi: number[] = [];
       const ti: number[] = [];
-      for (let i = 0; i < bi; i++) for (let j = 0; j < bt; j++) vi.push(i), ti.push(j);
+      for (let i = 0; i < bi; i++) {
+        for (let j = 0; j < bt; j++) {
+          vi.push(i);
+          ti.push(j);
+        }
+      }
       const out = this._fuse(_gather(v, vi), _gather(t, ti), _gather(mask, ti)); // cls [Bi Bt, D]
       const logits = head.forward(out.cls); // [Bi Bt, 2]
       const [no, yes] = tf.split(logits, 2, 1) as [tf.Tensor, tf.Tensor];
@@ -341,11 +364,20 @@ export class VlpModel extends Module {
         const txtM = tf.keep(tf.tidy(() => m.texts(batch.inputIds, batch.attentionMask).embeds)); // [B, E]
         kept = [imgM, txtM];
         const alpha = alphaRamp(step, r.momentum.alphaRampSteps, r.momentum.alpha);
-        _prefixed('itc', itcLoss({
-          imageEmbeds: vis.embeds, textEmbeds: txt.embeds, temperature,
-          imageEmbedsM: imgM, textEmbedsM: txtM,
-          imageQueue: this.imageQueue.features, textQueue: this.textQueue.features, alpha,
-        }), out);
+        _prefixed(
+          'itc',
+          itcLoss({
+            imageEmbeds: vis.embeds,
+            textEmbeds: txt.embeds,
+            temperature,
+            imageEmbedsM: imgM,
+            textEmbedsM: txtM,
+            imageQueue: this.imageQueue.features,
+            textQueue: this.textQueue.features,
+            alpha,
+          }),
+          out,
+        );
         out.logs.alpha = alpha;
       } else {
         _prefixed('itc', itcLoss({ imageEmbeds: vis.embeds, textEmbeds: txt.embeds, temperature }), out);
@@ -367,8 +399,15 @@ export class VlpModel extends Module {
         const idx = [...Array(b).keys()];
         visual = tf.concat([vis.tokens, _gather(vis.tokens, neg.imageForText), vis.tokens]); // [3B, N, Dv]
         text = tf.concat([txt.tokens, txt.tokens, _gather(txt.tokens, neg.textForImage)]); // [3B, T, Dt]
-        tmask = tf.concat([batch.attentionMask, batch.attentionMask, _gather(batch.attentionMask, neg.textForImage)]);
-        labels = tf.tensor1d(Int32Array.from([...idx.map(() => 1), ...idx.map(() => 0), ...idx.map(() => 0)]), 'int32');
+        tmask = tf.concat([
+          batch.attentionMask,
+          batch.attentionMask,
+          _gather(batch.attentionMask, neg.textForImage),
+        ]);
+        labels = tf.tensor1d(
+          Int32Array.from([...idx.map(() => 1), ...idx.map(() => 0), ...idx.map(() => 0)]),
+          'int32',
+        );
       } else {
         const neg = sampleRandomNegatives(b, this.rng, r.itm?.swapProb ?? 0.5);
         visual = vis.tokens;
@@ -392,22 +431,48 @@ export class VlpModel extends Module {
       }
       const fused = this._fuse(visual, masked, batch.attentionMask);
       if (on('mlm') && fused.text) {
-        _prefixed('mlm', mlmLoss({ mlmLogits: this._mlmLogits(fused.text), mlmLabels: batch.mlmLabels }), out);
+        _prefixed(
+          'mlm',
+          mlmLoss({ mlmLogits: this._mlmLogits(fused.text), mlmLabels: batch.mlmLabels }),
+          out,
+        );
       }
       if (mMask && fused.visual && vis.ids && this.vd && this.mvmHead) {
         const feats = this.mvmHead.forward(fused.visual); // [B, N, Dv]
-        _prefixed('mvm', mvmLoss({ visualOutputs: feats, dictionary: this.vd.codebook, vdIds: vis.ids, mvmMask: mMask, scale: r.mvm?.scale }), out);
+        _prefixed(
+          'mvm',
+          mvmLoss({
+            visualOutputs: feats,
+            dictionary: this.vd.codebook,
+            vdIds: vis.ids,
+            mvmMask: mMask,
+            scale: r.mvm?.scale,
+          }),
+          out,
+        );
       }
       if (fused.losses.grounding && on('grounding')) {
         const g = out.losses.grounding;
-        out.losses.grounding = (g ? tf.div(tf.add(g, fused.losses.grounding), 2) : fused.losses.grounding) as tf.Scalar;
+        out.losses.grounding = (
+          g ? tf.div(tf.add(g, fused.losses.grounding), 2) : fused.losses.grounding
+        ) as tf.Scalar;
       }
     }
-    if (on('mlm_text') && batch.textMlmInputIds && batch.textMlmLabels && batch.textAttentionMask && this.fusion) {
+    if (
+      on('mlm_text') &&
+      batch.textMlmInputIds &&
+      batch.textMlmLabels &&
+      batch.textAttentionMask &&
+      this.fusion
+    ) {
       const t = this.towers.texts(batch.textMlmInputIds, batch.textAttentionMask).tokens; // [Bt, T, Dt]
       const fused = this.fusion.forward({ text: t, textMask: batch.textAttentionMask }); // [grounded ; text]
       if (fused.text) {
-        _prefixed('mlm_text', textMlmLoss({ mlmLogits: this._mlmLogits(fused.text), mlmLabels: batch.textMlmLabels }), out);
+        _prefixed(
+          'mlm_text',
+          textMlmLoss({ mlmLogits: this._mlmLogits(fused.text), mlmLabels: batch.textMlmLabels }),
+          out,
+        );
       }
     }
     if (on('vcl') && batch.viewA && batch.viewB) {

@@ -1,0 +1,161 @@
+// Test helper: a short real pre-training run of one recipe on the emoji mini-corpus (ort backend when its
+// native binding loads, otherwise whatever selectBackend picks), measuring the training loss per step and
+// in-batch image->text retrieval accuracy on a fixed batch of training pairs before and after.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type CorpusBatch,
+  CorpusReader,
+  createBatchBuilder,
+  createModel,
+  mapData,
+  type RecipeOverrides,
+  Trainer,
+  trainCaptionTokenizer,
+  type VlpModel,
+} from '@vlp/pretrain';
+import { Rng, selectBackend } from '@vlp/tensor-core';
+import { emojiCorpus } from './_emoji.js';
+
+export async function useFastBackend(): Promise<string> {
+  try {
+    return (await selectBackend('ort')).name;
+  } catch {
+    return (await selectBackend()).name;
+  }
+}
+
+export interface RunOptions {
+  recipe: string;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  pairs: number;
+  evalSize: number;
+  unaligned?: number;
+  mix?: { pairs: number; images?: number; texts?: number };
+  overrides?: RecipeOverrides;
+  seed?: number;
+}
+
+export interface RunResult {
+  backend: string;
+  losses: number[];
+  named: Array<Record<string, number>>;
+  accBefore: number;
+  accAfter: number;
+  chance: number;
+  seconds: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** Mean of a window of numbers. */
+export const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function _accuracy(
+  model: VlpModel,
+  b: { pixels: tf.Tensor4D; inputIds: tf.Tensor; attentionMask: tf.Tensor },
+): number {
+  model.eval();
+  const hits = tf.tidy(() => {
+    const s = model.retrievalScores(b.pixels, b.inputIds, b.attentionMask); // [E, E]
+    const n = s.shape[0];
+    return tf
+      .sum(tf.cast(tf.equal(tf.argMax(s, 1), tf.range(0, n, 1, 'int32')), 'float32'))
+      .dataSync()[0] as number;
+  });
+  model.train();
+  return hits / (b.pixels.shape[0] as number);
+}
+
+export async function runRecipe(o: RunOptions): Promise<RunResult> {
+  const backend = await useFastBackend();
+  const corpus = await emojiCorpus({ pairs: o.pairs, unaligned: o.unaligned });
+  const texts = [
+    ...corpus.manifest.pairs.flatMap((p) => p.captions),
+    ...corpus.manifest.texts.map((t) => t.text),
+  ];
+  const tokenizer = trainCaptionTokenizer(texts, 400);
+  const rng = new Rng(o.seed ?? 0);
+  const model = createModel(o.recipe, o.overrides ?? {}, rng.fork('model'), {
+    vocabSize: tokenizer.vocabSize,
+    batchSize: o.batchSize,
+  });
+  const reader = new CorpusReader(corpus.manifest, {
+    batchSize: o.batchSize,
+    seed: o.seed ?? 0,
+    dir: corpus.dir,
+    ...(o.mix ? { mix: o.mix } : {}),
+  });
+  const build = createBatchBuilder(model, {
+    tokenizer,
+    readImage: (r) => reader.readImage(r),
+    rng: rng.fork('data'),
+  });
+  const evalPairs = corpus.manifest.pairs.slice(0, o.evalSize);
+  const evalBatch = await build({
+    pairs: evalPairs.map((p) => ({
+      id: p.id,
+      image: p.image,
+      caption: p.captions[0] as string,
+      sha256: p.sha256,
+    })),
+    images: [],
+    texts: [],
+    epoch: 0,
+  } satisfies CorpusBatch);
+  const accBefore = _accuracy(model, evalBatch);
+  const trainer = new Trainer({
+    model,
+    data: mapData(reader, build),
+    totalSteps: o.steps,
+    lossFn: (b, s) => model.lossFn(b, s),
+    lr: { lr: o.lr, warmupSteps: Math.round(o.steps / 20), minLr: o.lr / 10 },
+    optimizer: { weightDecay: 0.02 },
+    clipNorm: 5,
+    progress: false,
+    ...model.trainerOptions(),
+  });
+  const losses: number[] = [];
+  const named: Array<Record<string, number>> = [];
+  let tensorsBefore = 0;
+  let tensorsAfter = 0;
+  trainer.on('step', (e) => {
+    losses.push(e.loss);
+    named.push(e.losses);
+    if (losses.length === 3) tensorsBefore = tf.memory().numTensors;
+    if (losses.length === o.steps) tensorsAfter = tf.memory().numTensors;
+  });
+  const t0 = performance.now();
+  await trainer.fit();
+  const seconds = (performance.now() - t0) / 1000;
+  const accAfter = _accuracy(model, evalBatch);
+  tf.dispose(evalBatch);
+  trainer.dispose();
+  model.dispose();
+  return {
+    backend,
+    losses,
+    named,
+    accBefore,
+    accAfter,
+    chance: 1 / o.evalSize,
+    seconds,
+    tensorsBefore,
+    tensorsAfter,
+  };
+}
+
+/** Prints one line of figures per run (start/end loss over 10-step windows, accuracy vs chance, seconds). */
+export function report(name: string, r: RunResult): { start: number; end: number } {
+  const start = mean(r.losses.slice(0, 10));
+  const end = mean(r.losses.slice(-10));
+  const first = r.named[0];
+  const last = r.named.at(-1);
+  console.log(
+    `${name} [${r.backend}] steps ${r.losses.length} loss ${start.toFixed(3)} -> ${end.toFixed(3)} ` +
+      `acc ${r.accBefore.toFixed(3)} -> ${r.accAfter.toFixed(3)} (chance ${r.chance.toFixed(3)}) ` +
+      `${r.seconds.toFixed(1)} s first ${JSON.stringify(first)} last ${JSON.stringify(last)}`,
+  );
+  return { start, end };
+}
