@@ -1,2 +1,6 @@
 // @vlp/tasks: Zero-shot classification, retrieval, adapters, fine-tuning and ONNX export.
+export * from './label/index.js';
+export * from './retrieval/index.js';
+export * from './zeroshot/index.js';
+
 export const VERSION = '0.1.0';
