@@ -22,6 +22,7 @@ export { LearnedPositionEmbedding, sinePositionEncoding1d, sinePositionEncoding2
 export type { UnaryModule } from './sequential.js';
 export { Sequential } from './sequential.js';
 export type {
+  SubLayerSite,
   TransformerBlockOptions,
   TransformerCallOptions,
   TransformerEncoderOptions,

@@ -2,6 +2,8 @@
 //   x = x + attn(LN(x)); [x = x + crossAttn(LN(x), context)]; x = x + mlp(LN(x))
 // with a GELU-tanh MLP. The cross-attention variant is the ALBEF fusion layer (text attends to image
 // tokens); masks are keep-masks broadcastable to [B, heads, Tq, Tk] (see paddingMask()).
+// Optional sub-layer hooks (`setSubLayerAdapter`) transform the attention and MLP outputs before their
+// residual adds, so bottleneck adapters (Houlsby et al. 2019; CAVL's Adapter II) plug into any tower.
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultRng, type Rng } from '../random/rng.js';
 import { GELU } from './activations.js';
@@ -10,6 +12,17 @@ import { Dropout } from './dropout.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
 import { Module, ModuleList } from './module.js';
+import type { UnaryModule } from './sequential.js';
+
+/**
+ * Where {@link TransformerBlock.setSubLayerAdapter} inserts a module: on the self-attention output or on
+ * the MLP output, in both cases before the residual add.
+ * @example
+ * ```ts
+ * const sites: SubLayerSite[] = ['attn', 'mlp'];
+ * ```
+ */
+export type SubLayerSite = 'attn' | 'mlp';
 
 /**
  * Two-layer perceptron `fc2(drop(gelu(fc1(x))))` then dropout, as in timm's Mlp.
@@ -101,6 +114,8 @@ export class TransformerBlock extends Module {
   readonly crossAttn: MultiHeadAttention | undefined;
   readonly norm2: LayerNorm;
   readonly mlp: Mlp;
+  private _attnAdapter: UnaryModule | undefined;
+  private _mlpAdapter: UnaryModule | undefined;
 
   constructor(opts: TransformerBlockOptions) {
     super();
@@ -135,6 +150,43 @@ export class TransformerBlock extends Module {
     this.mlp = this.registerModule('mlp', new Mlp(dim, opts.mlpDim, { dropout, rng }));
   }
 
+  /**
+   * Inserts `module` ([B, T, dim] -> [B, T, dim]) on a sub-layer's output, before its residual add:
+   * `h = x + module(attn(norm1(x)))` or `y = h + module(mlp(norm2(h)))`. It becomes a child named
+   * `attnAdapter` / `mlpAdapter` (in state dicts and parameter lists); one per site, set once. Returns it.
+   * @example
+   * ```ts
+   * const block = new TransformerBlock({ dim: 8, heads: 2, mlpDim: 16 });
+   * block.setSubLayerAdapter('mlp', new Linear(8, 8));
+   * block.namedParameters().map(([n]) => n); // [..., 'mlpAdapter.weight', 'mlpAdapter.bias']
+   * ```
+   */
+  setSubLayerAdapter<M extends UnaryModule>(site: SubLayerSite, module: M): M {
+    if (site !== 'attn' && site !== 'mlp') {
+      throw new Error(
+        `TransformerBlock: unknown sub-layer site "${String(site)}". Should be one of: attn, mlp`,
+      );
+    }
+    if (this.subLayerAdapter(site) !== undefined) {
+      throw new Error(`TransformerBlock: the ${site} sub-layer already has an adapter`);
+    }
+    this.registerModule(`${site}Adapter`, module);
+    if (site === 'attn') this._attnAdapter = module;
+    else this._mlpAdapter = module;
+    return module;
+  }
+
+  /**
+   * The module set on a sub-layer by {@link TransformerBlock.setSubLayerAdapter}, if any.
+   * @example
+   * ```ts
+   * block.subLayerAdapter('attn'); // undefined until one is set
+   * ```
+   */
+  subLayerAdapter(site: SubLayerSite): UnaryModule | undefined {
+    return site === 'attn' ? this._attnAdapter : this._mlpAdapter;
+  }
+
   /** x [B, T, dim] -> [B, T, dim]. */
   forward(x: tf.Tensor, opts: TransformerCallOptions = {}): tf.Tensor {
     if (this.crossAttn === undefined && opts.context !== undefined) {
@@ -146,12 +198,16 @@ export class TransformerBlock extends Module {
       throw new Error('TransformerBlock: this block has cross-attention and needs a context');
     }
     return tf.tidy(() => {
-      let h = tf.add(x, this.attn.forward(this.norm1.forward(x), undefined, { mask: opts.mask })); // [B, T, D]
+      let a = this.attn.forward(this.norm1.forward(x), undefined, { mask: opts.mask }); // [B, T, D]
+      if (this._attnAdapter !== undefined) a = this._attnAdapter.forward(a); // [B, T, D]
+      let h = tf.add(x, a); // [B, T, D]
       if (this.crossAttn !== undefined && this.crossNorm !== undefined) {
         const c = this.crossAttn.forward(this.crossNorm.forward(h), opts.context, { mask: opts.contextMask });
         h = tf.add(h, c); // [B, T, D]
       }
-      return tf.add(h, this.mlp.forward(this.norm2.forward(h))); // [B, T, D]
+      let m = this.mlp.forward(this.norm2.forward(h)); // [B, T, D]
+      if (this._mlpAdapter !== undefined) m = this._mlpAdapter.forward(m); // [B, T, D]
+      return tf.add(h, m); // [B, T, D]
     });
   }
 }
