@@ -6,3 +6,5 @@ export type { Recipe, RecipeMethod, RecipeOverrides } from './config.js';
 export { getRecipe, listRecipes, parseRecipe, RecipeSchema, registerRecipe } from './config.js';
 export type { VlpBatch } from './model.js';
 export { createModel, VlpModel } from './model.js';
+export type { LoadedModel } from './saved.js';
+export { loadModel, MODEL_FILES, saveModel } from './saved.js';
