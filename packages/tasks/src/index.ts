@@ -1,4 +1,5 @@
 // @vlp/tasks: Zero-shot classification, retrieval, adapters, fine-tuning and ONNX export.
+export * from './export/index.js';
 export * from './label/index.js';
 export * from './retrieval/index.js';
 export * from './zeroshot/index.js';

@@ -1,0 +1,151 @@
+// ONNX export parity on real emoji PNGs: ViT and ResNet image towers and the BERT text tower (with their
+// projections) run through onnxruntime-node match the TensorFlow.js model within 1e-4; zero-shot labelling
+// of a folder gives the same labels on both; the exported files round-trip through loadOnnxEmbedder.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, loadEmojiCatalog, type VlpModel } from '@vlp/pretrain';
+import { BatchNorm2d, Rng, selectBackend } from '@vlp/tensor-core';
+import { trainWordPiece, type WordPieceTokenizer } from '@vlp/text';
+import { loadImages, type RgbImage } from '@vlp/vision';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ZeroShotClassifier } from '../zeroshot/classifier.js';
+import { vlpEmbedder } from '../zeroshot/embedder.js';
+import { exportTowers } from './export.js';
+import { loadOnnxEmbedder } from './onnx-embedder.js';
+
+const N_IMAGES = 12;
+
+let names: string[];
+let paths: string[];
+let tokenizer: WordPieceTokenizer;
+
+function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  a.forEach((row, i) => {
+    const other = b[i] as Float32Array;
+    expect(row.length).toBe(other.length);
+    for (let k = 0; k < row.length; k++) m = Math.max(m, Math.abs((row[k] as number) - (other[k] as number)));
+  });
+  return m;
+}
+
+/** Random BatchNorm statistics and affine parameters, so folding BN into the convs is really exercised. */
+function randomiseBatchNorms(model: VlpModel, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [, m] of model.towers.vision.namedModules()) {
+    if (!(m instanceof BatchNorm2d)) continue;
+    const c = m.channels;
+    const u = (lo: number, hi: number) => tf.tensor1d(Array.from({ length: c }, () => rng.uniform(lo, hi)));
+    m.runningMean.assign(u(-0.5, 0.5));
+    m.runningVar.assign(u(0.3, 2));
+    m.weight.assign(u(0.5, 1.5));
+    m.bias.assign(u(-0.3, 0.3));
+  }
+}
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  const { records } = loadEmojiCatalog({ styles: ['google'], includeSkinTones: false });
+  const picked = records.filter((r) => r.images.google !== undefined);
+  const stride = Math.floor(picked.length / N_IMAGES);
+  const chosen = Array.from({ length: N_IMAGES }, (_, i) => picked[i * stride]!);
+  names = chosen.map((r) => r.name.toLowerCase());
+  paths = chosen.map((r) => r.images.google as string);
+  tokenizer = trainWordPiece(
+    records.slice(0, 400).map((r) => r.name.toLowerCase()),
+    { vocabSize: 300 },
+  ).tokenizer;
+});
+
+/**
+ * Adds N(0, 0.2) noise to every tower parameter: at init a tiny tower barely depends on its input, which
+ * would make a 1e-4 parity check nearly vacuous; these weights spread embeddings of different inputs apart.
+ */
+function perturb(model: VlpModel, seed: number): void {
+  model.towers.namedParameters().forEach(([, v], i) => {
+    tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.2, 'float32', seed + i))));
+  });
+}
+
+async function parity(recipe: string, prepare?: (m: VlpModel) => void) {
+  const model = createModel(recipe, {}, new Rng(7), { vocabSize: tokenizer.vocabSize, batchSize: 8 });
+  perturb(model, 11);
+  prepare?.(model);
+  const dir = await mkdtemp(join(tmpdir(), `vlp-export-${recipe}-`));
+  const files = await exportTowers(model, dir, { tokenizer });
+  const ref = vlpEmbedder({ model, tokenizer });
+  const onnx = await loadOnnxEmbedder(dir);
+  try {
+    const { images, skipped } = await loadImages(paths, { ...ref.imageLoad, concurrency: 2 });
+    expect(skipped).toEqual([]);
+    expect(onnx.imageLoad).toEqual(ref.imageLoad);
+    const refImages = await ref.embedImages(images);
+    const refTexts = await ref.embedTexts(names);
+    const imgDiff = maxAbsDiff(await onnx.embedImages(images), refImages);
+    const txtDiff = maxAbsDiff(await onnx.embedTexts(names), refTexts);
+    // Not vacuous: embeddings of different inputs differ by far more than the tolerance.
+    expect(maxAbsDiff(refImages.slice(1), refImages.slice(0, -1))).toBeGreaterThan(0.1);
+    expect(maxAbsDiff(refTexts.slice(1), refTexts.slice(0, -1))).toBeGreaterThan(0.1);
+    return { model, dir, files, ref, onnx, images, imgDiff, txtDiff };
+  } catch (err) {
+    await onnx.dispose();
+    throw err;
+  }
+}
+
+describe('exportTowers', () => {
+  it('ViT and text towers with projections match TensorFlow.js within 1e-4 (albef-tiny)', async () => {
+    const { model, onnx, files, imgDiff, txtDiff } = await parity('albef-tiny');
+    console.log(`albef-tiny parity: image ${imgDiff.toExponential(2)}, text ${txtDiff.toExponential(2)}`);
+    expect(files.imageSidecar.architecture).toBe('vit');
+    expect(files.textSidecar.text?.tokenizer).toBe('tokenizer.json');
+    expect(onnx.dim).toBe(model.recipe.embedDim);
+    expect(imgDiff).toBeLessThan(1e-4);
+    expect(txtDiff).toBeLessThan(1e-4);
+    await onnx.dispose();
+    model.dispose();
+  });
+
+  it('ResNet tower with BatchNorm folded and random running statistics matches within 1e-4 (pixelbert-tiny)', async () => {
+    const { model, onnx, files, imgDiff, txtDiff } = await parity('pixelbert-tiny', (m) =>
+      randomiseBatchNorms(m, 3),
+    );
+    console.log(`pixelbert-tiny parity: image ${imgDiff.toExponential(2)}, text ${txtDiff.toExponential(2)}`);
+    expect(files.imageSidecar.architecture).toBe('cnn');
+    expect(files.imageSidecar.image?.normalization.preset).toBe('imagenet');
+    expect(imgDiff).toBeLessThan(1e-4);
+    expect(txtDiff).toBeLessThan(1e-4);
+    await onnx.dispose();
+    model.dispose();
+  });
+
+  it('zero-shot labels on the ONNX towers equal those of the tfjs model', async () => {
+    const { model, onnx, ref, images } = await parity('cavl-tiny');
+    const labels = names.slice(0, 6);
+    const zsRef = await ZeroShotClassifier.create(ref, { labels });
+    const zsOnnx = await ZeroShotClassifier.create(onnx, { labels });
+    const a = await zsRef.classify(images as RgbImage[], { topK: 2 });
+    const b = await zsOnnx.classify(images as RgbImage[], { topK: 2 });
+    expect(b.map((p) => p.labels[0]?.label)).toEqual(a.map((p) => p.labels[0]?.label));
+    b.forEach((p, i) => {
+      expect(p.labels[0]?.score).toBeCloseTo(a[i]?.labels[0]?.score ?? Number.NaN, 3);
+    });
+    await onnx.dispose();
+    model.dispose();
+  });
+
+  it('refuses a tokenizer whose vocabulary does not fit the text encoder', async () => {
+    const model = createModel('cavl-tiny', {}, new Rng(0), {
+      vocabSize: tokenizer.vocabSize + 5,
+      batchSize: 8,
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'vlp-export-vocab-'));
+    await expect(exportTowers(model, dir, { tokenizer })).rejects.toThrow(
+      `tokenizer has ${tokenizer.vocabSize} tokens, the text encoder ${tokenizer.vocabSize + 5}`,
+    );
+    model.dispose();
+  });
+});
