@@ -1,7 +1,7 @@
 // ONNX export parity on real emoji PNGs: ViT and ResNet image towers and the BERT text tower (with their
 // projections) run through onnxruntime-node match the TensorFlow.js model within 1e-4; zero-shot labelling
 // of a folder gives the same labels on both; the exported files round-trip through loadOnnxEmbedder.
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +10,8 @@ import { BatchNorm2d, Rng, selectBackend } from '@vlp/tensor-core';
 import { trainWordPiece, type WordPieceTokenizer } from '@vlp/text';
 import { loadImages, type RgbImage } from '@vlp/vision';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { labelFolder } from '../label/label.js';
+import { readLabelled } from '../label/output.js';
 import { ZeroShotClassifier } from '../zeroshot/classifier.js';
 import { vlpEmbedder } from '../zeroshot/embedder.js';
 import { exportTowers } from './export.js';
@@ -122,17 +124,30 @@ describe('exportTowers', () => {
     model.dispose();
   });
 
-  it('zero-shot labels on the ONNX towers equal those of the tfjs model', async () => {
-    const { model, onnx, ref, images } = await parity('cavl-tiny');
+  it('zero-shot labels (classifier and labelFolder) on the ONNX towers equal those of the tfjs model', async () => {
+    const { model, onnx, ref, images, dir } = await parity('cavl-tiny');
     const labels = names.slice(0, 6);
     const zsRef = await ZeroShotClassifier.create(ref, { labels });
     const zsOnnx = await ZeroShotClassifier.create(onnx, { labels });
     const a = await zsRef.classify(images as RgbImage[], { topK: 2 });
     const b = await zsOnnx.classify(images as RgbImage[], { topK: 2 });
     expect(b.map((p) => p.labels[0]?.label)).toEqual(a.map((p) => p.labels[0]?.label));
+    expect(new Set(a.map((p) => p.labels[0]?.label)).size).toBeGreaterThan(1); // not one label for all
     b.forEach((p, i) => {
       expect(p.labels[0]?.score).toBeCloseTo(a[i]?.labels[0]?.score ?? Number.NaN, 3);
     });
+    // The same through labelFolder on a folder of the PNGs.
+    const folder = join(dir, 'photos');
+    await mkdir(folder);
+    await Promise.all(paths.map((p, i) => copyFile(p, join(folder, `${String(i).padStart(2, '0')}.png`))));
+    const output = join(dir, 'labels.jsonl');
+    const summary = await labelFolder({ dir: folder, embedder: onnx, labels, output, topK: 2, batchSize: 5 });
+    expect(summary.labelled).toBe(N_IMAGES);
+    const { rows } = await readLabelled(output);
+    const byPath = new Map(rows.map((r) => [r.path, r.label]));
+    expect(paths.map((_, i) => byPath.get(`${String(i).padStart(2, '0')}.png`))).toEqual(
+      a.map((p) => p.labels[0]?.label),
+    );
     await onnx.dispose();
     model.dispose();
   });
