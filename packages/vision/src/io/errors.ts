@@ -5,7 +5,7 @@
 /**
  * Why an image could not be loaded.
  * - `not-found`: no file at the path.
- * - `read-error`: the file exists but could not be read (a directory, permissions).
+ * - `read-error`: the file exists but could not be read (a directory, a FIFO or device, permissions).
  * - `empty-file`: zero bytes.
  * - `unsupported-format`: not an image sharp decodes, or a format outside the allowed list.
  * - `too-large`: declared pixel count or byte size above the limit (decompression-bomb guard).

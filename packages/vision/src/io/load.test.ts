@@ -1,5 +1,6 @@
 // Decoding tests on real files of every supported format (made by sharp in a temp dir) and on broken ones.
 
+import { execFileSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -179,6 +180,15 @@ describe('loadImage: broken and hostile input', () => {
 
   it('a directory is a read error', async () => {
     await expect(loadImage(fx.dir)).rejects.toMatchObject({ reason: 'read-error' });
+  });
+
+  it('a FIFO named like an image is a read error, not a read that blocks forever', async () => {
+    const fifo = `${fx.dir}/pipe.jpg`;
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadImage(fifo)).rejects.toMatchObject({
+      reason: 'read-error',
+      detail: 'not a regular file (FIFO, socket or device)',
+    });
   });
 
   it('limits are configurable: pixels and bytes', async () => {

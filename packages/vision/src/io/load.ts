@@ -97,6 +97,9 @@ async function _readBytes(source: ImageSource, label: string, maxBytes: number):
   try {
     const st = await stat(source);
     if (st.isDirectory()) throw new ImageLoadError(label, 'read-error', 'is a directory');
+    // A FIFO, socket or device would block the read forever (or never end): only regular files are read.
+    if (!st.isFile())
+      throw new ImageLoadError(label, 'read-error', 'not a regular file (FIFO, socket or device)');
     if (st.size > maxBytes) {
       throw new ImageLoadError(label, 'too-large', `${st.size} bytes exceeds limit of ${maxBytes}`);
     }

@@ -57,6 +57,17 @@ describe('sanitizeSvg', () => {
     expect(r.removed).toHaveLength(7);
   });
 
+  it('drops the whole element when a self-closed child sits inside (no stray end tag left behind)', () => {
+    const r = clean(
+      wrap(
+        '<foreignObject><iframe src="http://x/i"/><p>hi</p></foreignObject>' +
+          '<script><br/>fetch("http://x/s")</script><script src="http://x/t.js"/><rect/>',
+      ),
+    );
+    expect(r.svg).toBe(wrap('<rect/>'));
+    expect(r.removed).toEqual(['<script>', '<script>', '<foreignObject>']); // scripts are dropped first
+  });
+
   it('drops a DOCTYPE without entities (common in exported files)', () => {
     const doctype =
       '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">';

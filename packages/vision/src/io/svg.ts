@@ -58,9 +58,14 @@ export function sanitizeSvg(markup: string): SvgSanitizeResult {
   };
   drop(/<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/gi, () => '<!DOCTYPE>');
   drop(/<\?(?!xml\s)[\s\S]*?\?>/gi);
-  drop(/<script\b[\s\S]*?(<\/script\s*>|\/>)/gi, () => '<script>');
-  drop(/<foreignObject\b[\s\S]*?(<\/foreignObject\s*>|\/>)/gi, () => '<foreignObject>');
-  drop(/<([\w-]+:)?include\b[\s\S]*?(<\/([\w-]+:)?include\s*>|\/>)/gi, () => '<include>');
+  // Self-closing element, or the element up to its own end tag (a self-closed child such as `<iframe/>`
+  // must not end the match early and leave a stray end tag behind).
+  drop(/<script\b[^>]*\/>|<script\b[\s\S]*?<\/script\s*>/gi, () => '<script>');
+  drop(/<foreignObject\b[^>]*\/>|<foreignObject\b[\s\S]*?<\/foreignObject\s*>/gi, () => '<foreignObject>');
+  drop(
+    /<([\w-]+:)?include\b[^>]*\/>|<([\w-]+:)?include\b[\s\S]*?<\/([\w-]+:)?include\s*>/gi,
+    () => '<include>',
+  );
   drop(/\s(on[a-z]+|xml:base)\s*=\s*("[^"]*"|'[^']*')/gi, (m) => m.trim());
   s = s.replace(/\s((?:[\w-]+:)?href)\s*=\s*("([^"]*)"|'([^']*)')/gi, (m, _n, _q, dq, sq) => {
     const value = (dq ?? sq ?? '') as string;
