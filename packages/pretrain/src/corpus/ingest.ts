@@ -4,7 +4,7 @@
 // manifest.json with paths relative to `outDir`. Checking up front is img2dataset's lesson: a broken file
 // found at step 40,000 costs a run.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ImageLoadError, loadImage } from '@vlp/vision';
 import { _decodeUtf8 } from './_text.js';
@@ -116,6 +116,11 @@ export async function ingest(sources: readonly SourceSpec[], options: IngestOpti
       let bytes: Uint8Array;
       if ('file' in input) {
         try {
+          // A FIFO, socket or device named like an image would block the read forever.
+          if (!(await stat(input.file)).isFile()) {
+            skip(origin, 'read-error', `${input.file}: not a regular file (FIFO, socket, device or folder)`);
+            return undefined;
+          }
           bytes = new Uint8Array(await readFile(input.file));
         } catch (e) {
           const code = (e as { code?: string }).code;

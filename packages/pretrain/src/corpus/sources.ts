@@ -4,7 +4,7 @@
 // tar-stream; members grouped by key), and unaligned images (folders, recursive) and text (a passage per
 // line). Each reader yields raw candidates (captions still bytes); `ingest` checks and records them.
 import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { extract } from 'tar-stream';
 import { _decodeUtf8, _parseCsv, _splitLines } from './_text.js';
@@ -55,16 +55,66 @@ function _paths(spec: SourceSpec): string[] {
   return (Array.isArray(spec.path) ? spec.path : [spec.path]).map((p) => resolve(p));
 }
 
-async function _walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await _walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
+/**
+ * A folder's regular files, recursively and sorted, following symlinks, plus a skip for every entry that
+ * cannot be used: a dangling or looping symlink, a FIFO/socket/device named like an image, a directory
+ * reached twice (a symlink loop such as `sub/up -> ..`, walked once, never forever).
+ */
+async function _walk(root: string): Promise<{ files: string[]; problems: _Candidate[] }> {
+  const files: string[] = [];
+  const problems: _Candidate[] = [];
+  const seen = new Set<string>();
+  const visit = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) {
+      problems.push({
+        kind: 'skip',
+        origin: dir,
+        reason: 'read-error',
+        message: `folder ${real} already visited (a symlink loop or a second link to it); not walked again`,
+      });
+      return;
+    }
+    seen.add(real);
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = await stat(p);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (_isImage(p)) {
+            problems.push({
+              kind: 'skip',
+              origin: p,
+              reason: code === 'ENOENT' ? 'not-found' : 'read-error',
+              message:
+                code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink' : String(error),
+            });
+          }
+          continue;
+        }
+      }
+      if (isDir) await visit(p);
+      else if (isFile) files.push(p);
+      else if (_isImage(p)) {
+        problems.push({
+          kind: 'skip',
+          origin: p,
+          reason: 'read-error',
+          message: 'not a regular file (FIFO, socket or device)',
+        });
+      }
+    }
+  };
+  await visit(root);
+  return { files, problems };
 }
 
 const _isImage = (p: string) => IMAGE_EXTENSIONS.includes(extname(p).toLowerCase());
@@ -188,7 +238,8 @@ async function* _coco(spec: SourceSpec, file: string): AsyncGenerator<_Candidate
 }
 
 async function* _sidecar(dir: string): AsyncGenerator<_Candidate> {
-  const files = await _walk(dir);
+  const { files, problems } = await _walk(dir);
+  yield* problems;
   const set = new Set(files);
   for (const f of files.filter(_isImage)) {
     const txt = f.slice(0, f.length - extname(f).length) + '.txt';
@@ -196,7 +247,14 @@ async function* _sidecar(dir: string): AsyncGenerator<_Candidate> {
       yield { kind: 'skip', origin: f, reason: 'no-caption', message: `no sidecar ${basename(txt)}` };
       continue;
     }
-    const bytes = new Uint8Array(await readFile(txt));
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(txt));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? String(error);
+      yield { kind: 'skip', origin: f, reason: 'read-error', message: `${basename(txt)}: ${code}` };
+      continue;
+    }
     const lines = _decodeUtf8(bytes) === undefined ? [bytes] : _splitLines(bytes).filter((l) => l.length > 0);
     yield { kind: 'pair', origin: f, image: { file: f }, captions: lines.length > 0 ? lines : [bytes] };
   }
@@ -283,10 +341,12 @@ export async function* _readSource(spec: SourceSpec): AsyncGenerator<_Candidate>
       case 'webdataset':
         yield* _webdataset(p);
         break;
-      case 'images':
-        for (const f of (await _walk(p)).filter(_isImage))
-          yield { kind: 'image', origin: f, image: { file: f } };
+      case 'images': {
+        const { files, problems } = await _walk(p);
+        yield* problems;
+        for (const f of files.filter(_isImage)) yield { kind: 'image', origin: f, image: { file: f } };
         break;
+      }
       case 'texts':
         yield* _texts(p);
         break;
