@@ -2,6 +2,10 @@
 // register function; adding one is a new file plus one line here.
 import { Command } from 'commander';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEval } from './commands/eval.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerLabel } from './commands/label.js';
+import { registerPretrain } from './commands/pretrain.js';
 import { VERSION } from './version.js';
 
 /**
@@ -18,5 +22,9 @@ export function createProgram(): Command {
     .version(VERSION)
     .showHelpAfterError();
   registerDoctor(program);
+  registerIngest(program);
+  registerPretrain(program);
+  registerEval(program);
+  registerLabel(program);
   return program;
 }
