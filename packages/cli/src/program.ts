@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLabel } from './commands/label.js';
 import { registerPretrain } from './commands/pretrain.js';
@@ -26,5 +27,6 @@ export function createProgram(): Command {
   registerPretrain(program);
   registerEval(program);
   registerLabel(program);
+  registerExport(program);
   return program;
 }
