@@ -40,10 +40,11 @@ export const COLOUR_MODEL = 'colour';
 
 /**
  * The embedder a model argument names: `colour` (the colour-histogram baseline) or a trained-model
- * directory written by `vlp pretrain` (its `model.json`, weights and tokenizer).
+ * directory written by `vlp pretrain` (its `model.json`, weights and tokenizer), run on `backend`.
  */
 export async function _loadEmbedder(
   spec: string,
+  backend: string | undefined,
 ): Promise<{ embedder: Embedder; dispose: () => void; describe: string }> {
   if (spec === COLOUR_MODEL)
     return { embedder: colourEmbedder(), dispose: () => {}, describe: 'colour-histogram baseline' };
@@ -52,11 +53,12 @@ export async function _loadEmbedder(
     throw new Error(
       `model "${spec}": no ${MODEL_FILES.config} here; is it a directory written by vlp pretrain?`,
     );
+  const name = await _useBackend(backend); // the colour baseline needs no tensors, a model does
   const { model, tokenizer, recipe } = await loadModel(spec);
   return {
     embedder: vlpEmbedder({ model, tokenizer, id: `${spec}:${recipe.name}` }),
     dispose: () => model.dispose(),
-    describe: `${recipe.name} from ${spec}`,
+    describe: `${recipe.name} from ${spec} on ${name}`,
   };
 }
 
@@ -103,10 +105,9 @@ export class _Progress {
     const now = Date.now();
     if (value < total && now - this.lastLine < this.everyMs) return;
     this.lastLine = now;
-    let line = `${this.what} ${value}/${total}`;
-    const rest = this.format.replace(/\{(\w+)\}/g, (_, k: string) => payload[k] ?? '');
-    if (rest.trim() !== '') line += ` | ${rest}`;
-    process.stderr.write(`${line}\n`);
+    const all: Record<string, string> = { ...payload, value: String(value), total: String(total) };
+    const rest = this.format.replace(/\{(\w+)\}/g, (_, k: string) => all[k] ?? '');
+    process.stderr.write(`${this.what} ${rest}\n`);
   }
 
   stop(): void {

@@ -14,7 +14,7 @@ import {
 import { releaseBackends } from '@vlp/tensor-core';
 import { loadImages } from '@vlp/vision';
 import type { Command } from 'commander';
-import { _int, _loadEmbedder, _Progress, _useBackend } from './_common.js';
+import { _int, _loadEmbedder, _Progress } from './_common.js';
 
 /**
  * Zero-shot accuracy over a labelled folder.
@@ -189,8 +189,7 @@ Examples:
       ) => {
         if ((o.folder === undefined) === (o.karpathy === undefined))
           throw new Error('pass exactly one of --folder DIR and --karpathy FILE');
-        await _useBackend(o.backend);
-        const { embedder, dispose, describe } = await _loadEmbedder(model);
+        const { embedder, dispose, describe } = await _loadEmbedder(model, o.backend);
         try {
           if (o.folder !== undefined) {
             const bar = new _Progress('evaluating', '{value}/{total}');

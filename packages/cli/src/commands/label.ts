@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { type LabelSummary, labelFolder } from '@vlp/tasks';
 import { releaseBackends } from '@vlp/tensor-core';
 import type { Command } from 'commander';
-import { _askYesNo, _duration, _int, _list, _loadEmbedder, _num, _Progress, _useBackend } from './_common.js';
+import { _askYesNo, _duration, _int, _list, _loadEmbedder, _num, _Progress } from './_common.js';
 
 /** Options of `vlp label` as commander parses them. */
 interface _LabelOptions {
@@ -99,8 +99,7 @@ Examples:
       const labels = await _readLabels(o);
       if (o.copyTo !== undefined && o.moveTo !== undefined)
         throw new Error('--copy-to and --move-to exclude each other');
-      await _useBackend(o.backend);
-      const { embedder, dispose } = await _loadEmbedder(model);
+      const { embedder, dispose } = await _loadEmbedder(model, o.backend);
       const controller = new AbortController();
       const onSigint = () => {
         process.stderr.write('\nstopping after this batch...\n');
