@@ -60,10 +60,11 @@ export class AdamW {
     const rule = opts.decay ?? defaultDecayRule;
     this.params = new Map();
     for (const [name, v] of params) {
+      // tidy frees the zerosLike handles; the variables keep the data (variables survive tidy).
       this.params.set(name, {
         v,
-        m: tf.variable(tf.zerosLike(v), false),
-        s: tf.variable(tf.zerosLike(v), false),
+        m: tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
+        s: tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
         decay: rule(name, v),
       });
     }
