@@ -1,7 +1,10 @@
 // Bundles what tsc alone cannot ship: the renderer (browser ESM + index.html + CSS), the sandboxed preload
 // (one CommonJS file: a sandboxed preload may only require 'electron') and, for tests that run from source,
-// the thumbnail worker. Uses esbuild; main itself is compiled by tsc.
+// the worker threads (thumbnails, training; the training worker keeps its @vlp imports external so
+// @vlp/pretrain finds its recipe configs next to its own dist). Uses esbuild; main is compiled by tsc.
+// uPlot's stylesheet is copied beside the renderer (the CSP allows styles from 'self' only).
 import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,7 +15,10 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 /** Options for {@link bundle}. */
 export interface BundleOptions {
   outDir: string;
-  /** Also bundle the thumbnail worker to `outDir/thumbnail-worker.mjs` (tests running from source). */
+  /**
+   * Also bundle the workers to `outDir/{thumbnail,train}-worker.mjs` (tests running from source). `outDir`
+   * must then lie inside apps/desktop, so the workers resolve `sharp` and `@vlp/*` from its node_modules.
+   */
   worker?: boolean;
   /** Source folder (default: apps/desktop/src). */
   srcDir?: string;
@@ -28,7 +34,7 @@ export interface BundleOptions {
  */
 export async function bundle(
   options: BundleOptions,
-): Promise<{ rendererDir: string; workerUrl: URL | null }> {
+): Promise<{ rendererDir: string; workerUrl: URL | null; trainWorkerUrl: URL | null }> {
   const src = options.srcDir ?? SRC;
   const rendererDir = join(options.outDir, 'renderer');
   await mkdir(rendererDir, { recursive: true });
@@ -42,6 +48,8 @@ export async function bundle(
     platform: 'browser',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(src, 'renderer', f), join(rendererDir, f));
+  const uplotCss = createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css');
+  await copyFile(uplotCss, join(rendererDir, 'uPlot.min.css'));
   await build({
     ...common,
     entryPoints: [join(src, 'preload', 'index.ts')],
@@ -51,6 +59,7 @@ export async function bundle(
     external: ['electron'],
   });
   let workerUrl: URL | null = null;
+  let trainWorkerUrl: URL | null = null;
   if (options.worker === true) {
     const outfile = join(options.outDir, 'thumbnail-worker.mjs');
     await build({
@@ -62,6 +71,16 @@ export async function bundle(
       external: ['sharp'],
     });
     workerUrl = new URL(`file://${outfile}`);
+    const trainOut = join(options.outDir, 'train-worker.mjs');
+    await build({
+      ...common,
+      entryPoints: [join(src, 'main', 'services', 'train-worker.ts')],
+      outfile: trainOut,
+      format: 'esm',
+      platform: 'node',
+      packages: 'external',
+    });
+    trainWorkerUrl = new URL(`file://${trainOut}`);
   }
-  return { rendererDir, workerUrl };
+  return { rendererDir, workerUrl, trainWorkerUrl };
 }

@@ -1,8 +1,11 @@
 // Test fixtures: a temporary tree with an allowed folder of real PNGs (made with sharp), a corrupt PNG, a
-// secret folder outside it and a symlink from inside pointing out; and a backend probe that needs no GPU.
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+// secret folder outside it and a symlink from inside pointing out; a folder of emoji with sidecar captions
+// (from emoji-datasource-google, resolved through @vlp/pretrain's devDependencies); and a backend probe
+// that needs no GPU.
+import { copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BackendReport } from '@vlp/tensor-core';
 import sharp from 'sharp';
 import { BackendService } from './services/backends.js';
@@ -38,6 +41,36 @@ export async function makeTree(): Promise<Tree> {
   await writeFile(secret, await png(8, 8, [1, 2, 3]));
   await symlink(outside, join(allowed, 'escape'));
   return { root, allowed, outside, secret, dataDir };
+}
+
+/**
+ * `dir` filled with `count` 64 px Google emoji of the given categories (spread evenly) as `<code>.png`, each
+ * with a `<code>.txt` sidecar caption (its lower-case name). Returns the captions by file name.
+ */
+export async function makeEmojiFolder(
+  dir: string,
+  count: number,
+  categories: readonly string[] = ['Food & Drink', 'Animals & Nature', 'Travel & Places'],
+  captions = true,
+): Promise<Map<string, string>> {
+  const require = createRequire(new URL('../../../../packages/pretrain/package.json', import.meta.url));
+  const jsonPath = require.resolve('emoji-datasource-google/emoji.json');
+  const imgDir = join(dirname(jsonPath), 'img', 'google', '64');
+  type Emoji = { name: string; image: string; category: string; sort_order: number; has_img_google: boolean };
+  const all = (require(jsonPath) as Emoji[])
+    .filter((e) => e.has_img_google && categories.includes(e.category))
+    .sort((a, b) => a.sort_order - b.sort_order);
+  const stride = Math.max(1, Math.floor(all.length / count));
+  const picked = Array.from({ length: Math.min(count, all.length) }, (_, i) => all[i * stride] as Emoji);
+  await mkdir(dir, { recursive: true });
+  const out = new Map<string, string>();
+  for (const e of picked) {
+    await copyFile(join(imgDir, e.image), join(dir, e.image));
+    const caption = e.name.toLowerCase();
+    if (captions) await writeFile(join(dir, e.image.replace(/\.png$/, '.txt')), `${caption}\n`);
+    out.set(e.image, caption);
+  }
+  return out;
 }
 
 /** A BackendService over a fixed report (cpu available, webgpu missing with a reason). */

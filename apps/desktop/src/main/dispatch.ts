@@ -19,7 +19,7 @@ export type Handlers = { [M in Method]: (args: Contract[M]['args']) => Promise<C
  * ```
  */
 export function createHandlers(services: Services, chooseFolder: Handlers['foldersChoose']): Handlers {
-  const { backends, folders, corpus, jobs } = services;
+  const { backends, folders, corpus, jobs, training } = services;
   return {
     backendsReport: () => backends.report(),
     backendsSelect: ({ name }) => backends.select(name),
@@ -37,6 +37,10 @@ export function createHandlers(services: Services, chooseFolder: Handlers['folde
     jobsStart: (args) => jobs.start(args),
     jobsList: async () => jobs.list(),
     jobsCancel: ({ id }) => jobs.cancel(id),
+    trainRecipes: async () => training.recipes(),
+    trainStart: (args) => training.start(args),
+    trainControl: (args) => training.control(args),
+    trainList: async () => training.list(),
   };
 }
 

@@ -97,7 +97,7 @@ export async function main(): Promise<void> {
     win = null;
   });
   app.on('window-all-closed', () => {
-    void services.jobs.close().then(() => app.quit());
+    void Promise.all([services.jobs.close(), services.training.close()]).then(() => app.quit());
   });
 }
 

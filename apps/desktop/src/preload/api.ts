@@ -58,6 +58,10 @@ export function createApi(ipc: Invoker) {
     jobsStart: call('jobsStart'),
     jobsList: call('jobsList'),
     jobsCancel: call('jobsCancel'),
+    trainRecipes: call('trainRecipes'),
+    trainStart: call('trainStart'),
+    trainControl: call('trainControl'),
+    trainList: call('trainList'),
     onEvent(listener: (event: AppEvent) => void): () => void {
       // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
       const wrapped = (_event: unknown, payload: AppEvent) => listener(payload);

@@ -1,8 +1,9 @@
 // The renderer's entry: connects to main (preload or web transport), draws the navigation and switches
-// screens. Train and Label are placeholders until @vlp/pretrain's trainer and @vlp/tasks land in the app.
+// screens. Label and Models are placeholders until they are wired to @vlp/tasks.
 import { h, mount } from './dom.js';
 import { showBackends } from './screens/backends.js';
 import { showCorpus } from './screens/corpus.js';
+import { showTrain } from './screens/train.js';
 import { connect } from './transport.js';
 
 const SCREENS = ['Backends', 'Corpus', 'Train', 'Label'] as const;
@@ -47,7 +48,7 @@ function start(): void {
         mount(screen, h('p', { class: 'error' }, error.message)),
       );
     else if (name === 'Corpus') stop = showCorpus(screen, api.api, api.mode);
-    else if (name === 'Train') mount(screen, placeholder(name, 'training (@vlp/pretrain trainer events)'));
+    else if (name === 'Train') stop = showTrain(screen, api.api);
     else mount(screen, placeholder(name, 'labelling (@vlp/tasks zero-shot labelling)'));
   };
   for (const name of SCREENS) {

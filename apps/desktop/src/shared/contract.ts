@@ -8,6 +8,7 @@ export { BACKEND_CHOICES, CORPUS_KINDS, channelOf, EVENT_CHANNEL } from './const
 
 const absPath = z.string().min(1).max(4096);
 const id = z.string().regex(/^[a-z0-9-]{1,64}$/);
+const sourceName = z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only');
 
 /**
  * Argument schemas, one per call. Every schema is strict: unknown keys are rejected, not dropped.
@@ -24,7 +25,7 @@ export const ARG_SCHEMAS = {
   foldersChoose: z.strictObject({ path: absPath.optional() }),
   foldersRemove: z.strictObject({ id }),
   corpusAdd: z.strictObject({
-    name: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only'),
+    name: sourceName,
     kind: z.enum(CORPUS_KINDS),
     path: absPath,
   }),
@@ -37,6 +38,17 @@ export const ARG_SCHEMAS = {
   }),
   jobsList: z.strictObject({}),
   jobsCancel: z.strictObject({ id }),
+  trainRecipes: z.strictObject({}),
+  trainStart: z.strictObject({
+    /** A corpus source added on the Corpus screen (its manifest passed the folder check then). */
+    corpus: sourceName,
+    recipe: z.string().regex(/^[a-z0-9-]{1,64}$/),
+    steps: z.int().min(1).max(1_000_000),
+    batchSize: z.int().min(2).max(512).optional(),
+    lr: z.number().positive().max(1).optional(),
+  }),
+  trainControl: z.strictObject({ id, action: z.enum(['pause', 'resume', 'stop']) }),
+  trainList: z.strictObject({}),
 } as const;
 
 /** The names of every call, in a stable order (IPC channels and HTTP routes are derived from them). */
@@ -112,6 +124,61 @@ export interface JobInfo {
   error: string | null;
 }
 
+/** A training recipe of @vlp/pretrain: `<method>-<size>`. */
+export interface RecipeInfo {
+  name: string;
+  method: string;
+  /** tiny, small, base (the part after the method). */
+  size: string;
+  description: string;
+}
+
+export type TrainState = 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
+
+/** One point of the live charts. */
+export interface TrainPoint {
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+/** A checkpoint the trainer wrote (periodic, on pause / stop, or final). */
+export interface CheckpointInfo {
+  step: number;
+  dir: string;
+  reason: string;
+}
+
+/** Retrieval on held-out pairs: for each held-out image, the held-out caption ranked first. */
+export interface TrainPreview {
+  step: number;
+  accuracy: number;
+  chance: number;
+  items: { thumbnail: string | null; truth: string; predicted: string; correct: boolean }[];
+}
+
+/** A training run: what the Train screen shows (history = every step's loss and lr, for the charts). */
+export interface TrainRun {
+  id: string;
+  recipe: string;
+  corpus: string;
+  state: TrainState;
+  /** The tensor-core backend the worker activated (null until it started). */
+  backend: string | null;
+  step: number;
+  totalSteps: number;
+  stepsPerSecond: number | null;
+  etaSeconds: number | null;
+  trainPairs: number;
+  heldOut: number;
+  checkpoints: CheckpointInfo[];
+  history: TrainPoint[];
+  preview: TrainPreview | null;
+  /** The run folder: checkpoints, tokenizer.json, model.json (a trained-model dir). */
+  dir: string;
+  error: string | null;
+}
+
 /**
  * The contract: each call's arguments and result. Electron's preload, the web client and main's dispatcher
  * are all checked against this one type.
@@ -129,13 +196,26 @@ export interface Contract {
   jobsStart: { args: ArgsOf<'jobsStart'>; result: JobInfo };
   jobsList: { args: ArgsOf<'jobsList'>; result: JobInfo[] };
   jobsCancel: { args: ArgsOf<'jobsCancel'>; result: JobInfo };
+  trainRecipes: { args: ArgsOf<'trainRecipes'>; result: RecipeInfo[] };
+  trainStart: { args: ArgsOf<'trainStart'>; result: TrainRun };
+  trainControl: { args: ArgsOf<'trainControl'>; result: TrainRun };
+  trainList: { args: ArgsOf<'trainList'>; result: TrainRun[] };
 }
 
 /** Events main pushes: job progress, job state changes and log lines. */
 export type AppEvent =
   | { type: 'progress'; jobId: string; done: number; total: number; item: string }
   | { type: 'job'; job: JobInfo }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** A run changed state, wrote a checkpoint or a preview (history left out: points come as trainStep). */
+  | { type: 'train'; run: TrainRun }
+  | {
+      type: 'trainStep';
+      runId: string;
+      point: TrainPoint;
+      stepsPerSecond: number;
+      etaSeconds: number | null;
+    };
 
 /** The API surface the renderer sees: every contract call plus an event subscription. */
 export type VlpApi = {

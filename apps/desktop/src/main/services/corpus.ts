@@ -2,9 +2,12 @@
 // (which decodes every image with @vlp/vision's loader), writing one manifest per source under the app's
 // data folder. The report adds previews: thumbnails of skipped files that still decode (a file skipped for
 // a reason other than corruption) and of a few
-// accepted images. Every path, including each one read back from the manifest, passes the folder check.
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// accepted images. Every path, including each one read back from the manifest, passes the folder check:
+// ingest follows symlinks, so an image a link inside the folder leads to outside it is moved from the
+// manifest to its skipped list (reason 'outside-folders') and the manifest is rewritten, so training
+// never reads it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ingest } from '@vlp/pretrain';
 import { ApiError, type ArgsOf, type CorpusReport } from '../../shared/contract.js';
 import type { EventHub } from './events.js';
@@ -57,9 +60,44 @@ export class CorpusService {
         return null;
       }
     };
+    // One skip per symlink that leads out (named by the link, so nothing of what lies behind it is shown).
+    const links = new Set<string>();
+    const outsideSkip = async (rel: string, source: string) => {
+      let link = resolve(outDir, rel);
+      for (let parent = dirname(link); parent !== link; parent = dirname(link)) {
+        if ((await inside(parent)) !== null) break;
+        link = parent;
+      }
+      if (links.has(link)) return;
+      links.add(link);
+      manifest.skipped.push({
+        source,
+        path: relative(outDir, link),
+        reason: 'outside-folders',
+        message: 'a symlink leading outside the folders you picked: what it leads to is left out',
+      });
+    };
+    const keep = async <T extends { image: { path: string } | object; source: string }>(entries: T[]) => {
+      const kept: T[] = [];
+      for (const e of entries) {
+        if (!('path' in e.image) || (await inside(e.image.path)) !== null) kept.push(e);
+        else await outsideSkip(e.image.path, e.source);
+      }
+      return kept;
+    };
+    const before = { pairs: manifest.pairs.length, images: manifest.images.length };
+    manifest.pairs = await keep(manifest.pairs);
+    manifest.images = await keep(manifest.images);
+    const dropped = before.pairs - manifest.pairs.length + before.images - manifest.images.length;
+    if (dropped > 0 && counts !== undefined) {
+      counts.pairs -= before.pairs - manifest.pairs.length;
+      counts.images -= before.images - manifest.images.length;
+      counts.skipped += dropped;
+      await writeFile(result.path, `${JSON.stringify(manifest, null, 2)}\n`);
+    }
     const skipped = await Promise.all(
       manifest.skipped.map(async (s, i) => {
-        const file = await inside(s.path);
+        const file = s.reason === 'outside-folders' ? null : await inside(s.path);
         const thumbnail = file !== null && i < SKIPPED_PREVIEWS ? await thumbnailDataUrl(file, 64) : null;
         return { path: file ?? s.path, reason: s.reason, message: s.message, thumbnail };
       }),

@@ -6,6 +6,7 @@ import { CorpusService } from './corpus.js';
 import { EventHub } from './events.js';
 import { FolderAccess } from './folders.js';
 import { JobService } from './jobs.js';
+import { TrainService } from './training.js';
 
 export { BackendService } from './backends.js';
 export { CorpusService } from './corpus.js';
@@ -13,6 +14,7 @@ export { EventHub } from './events.js';
 export { FolderAccess, isInside } from './folders.js';
 export { JobService } from './jobs.js';
 export { thumbnailDataUrl } from './thumbnails.js';
+export { TrainService } from './training.js';
 
 /** Options for {@link createServices}. */
 export interface ServicesOptions {
@@ -20,6 +22,8 @@ export interface ServicesOptions {
   dataDir: string;
   /** The compiled thumbnail worker; default: next to this file in dist. */
   workerUrl?: URL;
+  /** The compiled training worker; default: next to this file in dist. */
+  trainWorkerUrl?: URL;
   /** Replaces tensor-core's probe (tests). */
   backends?: BackendService;
 }
@@ -31,6 +35,7 @@ export interface Services {
   backends: BackendService;
   corpus: CorpusService;
   jobs: JobService;
+  training: TrainService;
 }
 
 /**
@@ -46,11 +51,15 @@ export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
   const folders = new FolderAccess();
   const workerUrl = options.workerUrl ?? new URL('./thumbnail-worker.js', import.meta.url);
+  const backends = options.backends ?? new BackendService();
+  const corpus = new CorpusService(folders, events, join(options.dataDir));
+  const trainWorkerUrl = options.trainWorkerUrl ?? new URL('./train-worker.js', import.meta.url);
   return {
     events,
     folders,
-    backends: options.backends ?? new BackendService(),
-    corpus: new CorpusService(folders, events, join(options.dataDir)),
+    backends,
+    corpus,
     jobs: new JobService(folders, events, options.dataDir, workerUrl),
+    training: new TrainService(folders, events, corpus, backends, options.dataDir, trainWorkerUrl),
   };
 }

@@ -219,8 +219,42 @@ describe('web mode: every call that takes a path stays inside the folders picked
     expect(added.status).toBe(200);
     const report = JSON.parse(added.body).result;
     expect(report.counts.images).toBe(3);
-    expect(report.counts.skipped).toBe(1);
+    // corrupt.png, and the picture behind the `escape` symlink, reported by the link's name only.
+    expect(report.counts.skipped).toBe(2);
+    const outside = report.skipped.find((s: { reason: string }) => s.reason === 'outside-folders');
+    expect(outside.path.endsWith('escape')).toBe(true);
+    expect(outside.thumbnail).toBeNull();
     expect(added.body).not.toContain('secret');
+  });
+});
+
+describe('web mode: training calls', () => {
+  it('lists @vlp/pretrain recipes split into method and size', async () => {
+    const r = await api('trainRecipes', {});
+    expect(r.status).toBe(200);
+    const recipes = JSON.parse(r.body).result as { name: string; method: string; size: string }[];
+    expect(recipes.find((x) => x.name === 'cavl-tiny')).toMatchObject({ method: 'cavl', size: 'tiny' });
+    expect(recipes.find((x) => x.name === 'albef-base')).toMatchObject({ method: 'albef', size: 'base' });
+    expect(recipes.length).toBe(15);
+  });
+
+  it('validates trainStart and trainControl before any worker starts', async () => {
+    const ok = { corpus: 'allowed', recipe: 'cavl-tiny', steps: 5 };
+    expect((await api('trainStart', { ...ok, steps: 0 })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, steps: 2.5 })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, recipe: '../cavl' })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, corpus: '../x' })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, lr: -1 })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, manifest: '/etc/passwd' })).status).toBe(400);
+    expect((await api('trainStart', { ...ok, corpus: 'never-added' })).status).toBe(404);
+    // 'allowed' was added as plain images: no caption pairs to train on.
+    const noPairs = await api('trainStart', ok);
+    expect(noPairs.status).toBe(400);
+    expect(JSON.parse(noPairs.body).error).toMatch(/0 image-caption pairs/);
+    expect((await api('trainStart', { ...ok, recipe: 'nope-tiny' })).status).toBe(400);
+    expect((await api('trainControl', { id: 'no-such-run', action: 'pause' })).status).toBe(404);
+    expect((await api('trainControl', { id: 'x', action: 'explode' })).status).toBe(400);
+    expect(JSON.parse((await api('trainList', {})).body).result).toEqual([]);
   });
 });
 

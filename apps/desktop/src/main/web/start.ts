@@ -40,6 +40,7 @@ export async function startWebMode(
   const close = server.close;
   server.close = async () => {
     await services.jobs.close();
+    await services.training.close();
     await close();
   };
   return { server, services };
