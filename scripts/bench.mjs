@@ -3,11 +3,14 @@
 // a pre-LN transformer encoder; vit_inference: the same tower without grad) on each available backend, each in
 // its own child process (so peak RSS is per backend), next to PyTorch's torch_reference.py run in the same
 // invocation. Prints a table (or --json). Needs `pnpm build` (it imports @vlp/tensor-core's dist).
+// onnx_label: the vit_inference tower exported to ONNX (@vlp/tasks) and run by onnxruntime-node on decoded
+// emoji PNGs, against PyTorch's vit_inference; decoding time is shown apart (see _bench-onnx-label.mjs).
 //
 //   pnpm bench                                  # ort + wasm (+ webgpu on a real GPU), and PyTorch when present
 //   pnpm bench --backends ort --workloads encoder_step --profile   # adds a tf.profile kernel breakdown
 //   pnpm bench --json > out.json
 //   pnpm bench --repeats 3                      # each side's fastest of 3 interleaved runs (shared machine)
+//   pnpm bench --workloads onnx_label           # labelling throughput on an exported ONNX tower
 // Env: VLP_BENCH_REFERENCE_DIR (default <repo>/../shared/bench), VLP_BENCH_PYTHON (default /usr/bin/python3),
 //      VLP_ORT_THREADS (ORT intra-op threads; default all cores).
 import { spawnSync } from 'node:child_process';
@@ -20,7 +23,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REF_DIR = process.env.VLP_BENCH_REFERENCE_DIR ?? resolve(ROOT, '..', 'shared', 'bench');
 const PYTHON = process.env.VLP_BENCH_PYTHON ?? '/usr/bin/python3';
 const CORE_DIST = join(ROOT, 'packages', 'tensor-core', 'dist', 'index.js');
-const WORKLOADS = ['encoder_step', 'vit_inference'];
+const WORKLOADS = ['encoder_step', 'vit_inference', 'onnx_label'];
+/** Workloads timed against another workload's PyTorch figure (same encoder shape). */
+const TORCH_OF = { onnx_label: 'vit_inference' };
 
 function parseArgs(argv) {
   const args = {
@@ -80,6 +85,7 @@ function forwardFlops(c) {
 }
 
 function workloadFlops(name, c) {
+  // onnx_label also runs the patch embedding and projection (~1% more): counted as the encoder only.
   return name === 'encoder_step' ? 3 * forwardFlops(c) : forwardFlops(c); // backward = 2x forward
 }
 
@@ -89,7 +95,12 @@ function workloadFlops(name, c) {
 async function child(args) {
   const [workload] = args.workloads;
   const [backendName] = args.backends;
-  const cfg = loadConfigs()[workload];
+  const cfg = loadConfigs()[TORCH_OF[workload] ?? workload];
+  if (workload === 'onnx_label') {
+    const { onnxLabelChild } = await import('./_bench-onnx-label.mjs');
+    process.stdout.write(`${JSON.stringify(await onnxLabelChild(ROOT, cfg, args))}\n`);
+    process.exit(0);
+  }
   const coreRequire = createRequire(join(ROOT, 'packages', 'tensor-core', 'package.json'));
   const tf = await import(pathToFileURL(coreRequire.resolve('@tensorflow/tfjs-core')).href);
   const core = await import(pathToFileURL(CORE_DIST).href);
@@ -232,7 +243,12 @@ function printTable(rows) {
     fmt(r.gflops, 1),
     fmt(r.peak_rss_mb, 0),
     fmt(r.ratio_rss, 2),
-    r.error ?? (r.leaked_tensors ? `${r.leaked_tensors} tensors leaked` : ''),
+    r.error ??
+      (r.leaked_tensors
+        ? `${r.leaked_tensors} tensors leaked`
+        : r.decode_ms_per_batch !== undefined
+          ? `+ decode ${fmt(r.decode_ms_per_batch, 1)} ms/batch (${fmt(r.decode_items_per_s, 0)} img/s) apart`
+          : ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const row = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
@@ -248,8 +264,9 @@ async function main() {
   const cfgs = loadConfigs();
   const rows = [];
   for (const workload of args.workloads) {
-    const cfg = cfgs[workload];
-    const backends = args.backends ?? (await availableBackends());
+    const cfg = cfgs[TORCH_OF[workload] ?? workload];
+    const backends =
+      workload === 'onnx_label' ? ['onnxruntime-node'] : (args.backends ?? (await availableBackends()));
     // The machine is shared: run PyTorch and each backend in turn, `repeats` times, and keep each side's
     // fastest run (its peak RSS is the largest seen).
     const best = new Map();
@@ -261,7 +278,7 @@ async function main() {
       best.set(key, { ...chosen, peak_rss_mb: rss, repeats: (prev?.repeats ?? 0) + 1 });
     };
     for (let rep = 0; rep < args.repeats; rep++) {
-      if (args.torch) keep('torch', runTorch(workload));
+      if (args.torch) keep('torch', { ...runTorch(TORCH_OF[workload] ?? workload), workload });
       for (const backend of backends) {
         if (!args.json)
           process.stderr.write(`bench: ${workload} on ${backend} (run ${rep + 1}/${args.repeats})...\n`);
