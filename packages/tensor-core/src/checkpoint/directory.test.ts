@@ -131,6 +131,23 @@ describe('checkpoint directory', () => {
     tf.dispose([...Object.values(ckpt.model), ...Object.values(ckpt.optimizer ?? {})]);
   });
 
+  it('a file-system error while writing (disk full) is a CheckpointError naming the file', async () => {
+    const run = join(root, 'full');
+    await save(join(run, 'step-000001'), 1);
+    const error = await rejection(
+      save(join(run, 'step-000002'), 2, (path) => {
+        if (path.endsWith('optimizer.safetensors')) {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }
+      }),
+    );
+    expect(error.source).toBe(join(run, 'step-000002', 'optimizer.safetensors'));
+    expect(error.problem).toBe(
+      'cannot write (ENOSPC: no space left on device, write); the previous optimizer.safetensors, if any, is untouched',
+    );
+    expect(await latestCheckpoint(run)).toBe(join(run, 'step-000001'));
+  });
+
   it('latestCheckpoint orders by step and skips damaged ones', async () => {
     const run = join(root, 'ordered');
     await save(join(run, 'b'), 200);

@@ -35,7 +35,16 @@ export async function _atomicWrite(path: string, data: Uint8Array | string, hook
     await fs.rename(temp, path);
   } catch (error) {
     await fs.rm(temp, { force: true });
-    throw error;
+    // A file-system failure (ENOSPC: disk full, EDQUOT, EIO, EACCES) names the file it was writing.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string') throw error;
+    const text = error instanceof Error ? error.message : String(error);
+    const detail = text.startsWith(code) ? text : `${code}: ${text}`; // Node's messages lead with the code
+    throw new CheckpointError(
+      path,
+      `cannot write (${detail}); the previous ${basename(path)}, if any, is untouched`,
+      { cause: error },
+    );
   }
   await _syncDir(dir);
 }
