@@ -329,7 +329,8 @@ export class Trainer<B> extends EventEmitter<TrainerEvents> {
     const o = this.opts;
     const from = dir ?? (o.checkpoint ? await latestCheckpoint(o.checkpoint.dir) : undefined);
     if (from === undefined || from === null) return undefined;
-    const ckpt = await loadCheckpoint(from);
+    // A NaN or Inf in saved weights would poison every later step: refuse it, naming the file and tensor.
+    const ckpt = await loadCheckpoint(from, { allowNonFinite: false });
     const extra = ckpt.optimizer ?? {};
     const part = (prefix: string) =>
       Object.fromEntries(
