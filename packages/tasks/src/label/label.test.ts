@@ -225,6 +225,9 @@ describe('labelFolder', () => {
       moveTo: dest,
     };
     await expect(labelFolder(opts)).rejects.toThrow(/confirmation/);
+    await expect(labelFolder({ ...opts, yes: true, labels: ['a|b', 'c'] })).rejects.toThrow(
+      /label "a\|b" cannot be written to .*l\.csv/,
+    );
     await expect(labelFolder({ ...opts, confirm: async () => false })).rejects.toThrow(/confirmation/);
     expect(await hashes(await filesUnder(moveSrc))).toEqual(before);
     let asked = '';

@@ -9,7 +9,7 @@ import { type LoadedImages, loadImages } from '@vlp/vision';
 import { type ClassEmbeddingCache, ZeroShotClassifier } from '../zeroshot/classifier.js';
 import type { Embedder } from '../zeroshot/embedder.js';
 import { hasCopy, type OrganiseMode, organiseFile } from './organise.js';
-import { type LabelRow, LabelWriter, readLabelled } from './output.js';
+import { type LabelRow, LabelWriter, outputFormat, readLabelled } from './output.js';
 import { walkImages } from './walk.js';
 
 /**
@@ -165,6 +165,11 @@ export async function labelFolder(options: LabelFolderOptions): Promise<LabelSum
     throw new RangeError(`batchSize must be >= 1, got ${batchSize}`);
   if (options.copyTo !== undefined && options.moveTo !== undefined)
     throw new Error('copyTo and moveTo exclude each other');
+  const bad = options.labels.find((l) => l.trim() === '' || /[|\r\n]/.test(l));
+  if (bad !== undefined && outputFormat(output) === 'csv')
+    throw new Error(
+      `label ${JSON.stringify(bad)} cannot be written to ${output}: empty, or holds '|' or a line break`,
+    );
   const dest = options.copyTo ?? options.moveTo;
   const mode: OrganiseMode = options.moveTo !== undefined ? 'move' : 'copy';
   if (options.moveTo !== undefined && options.yes !== true) {
