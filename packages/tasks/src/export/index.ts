@@ -1,5 +1,6 @@
 // Barrel for src/export: ONNX export of the image and text towers (with projections), their JSON sidecars,
 // and running ONNX tower pairs (ours or a user's CLIP-style pair) as an Embedder through onnxruntime-node.
+export { ClipTokenizer } from './clip-tokenizer.js';
 export {
   EXPORT_OPSET,
   type ExportedTower,

@@ -1,8 +1,8 @@
 // An `Embedder` on a pair of ONNX towers (CLIP-style two-tower inference, Radford et al. 2021): images are
 // decoded at the image sidecar's size and resize mode, normalised with its statistics and fed in batches;
 // texts are tokenised to the text sidecar's length. Works for our exported towers and for a user's image /
-// text encoder pair described by hand-written sidecars plus a WordPiece tokenizer.json or vocab.txt (or any
-// tokenizer object with `encodeBatch`).
+// text encoder pair described by hand-written sidecars plus its tokenizer file: WordPiece (tokenizer.json or
+// vocab.txt), CLIP's BPE (tokenizer.json or vocab.json + merges.txt), or any object with `encodeBatch`.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { tokenizerFromJson, WordPieceTokenizer } from '@vlp/text';
 import { normalizeInto, type RgbImage } from '@vlp/vision';
 import type { Embedder } from '../zeroshot/embedder.js';
+import { ClipTokenizer } from './clip-tokenizer.js';
 import { OnnxTower, type OnnxTowerOptions, type TokenBatch } from './onnx-tower.js';
 
 /**
@@ -58,20 +59,23 @@ export interface OnnxEmbedderOptions {
 }
 
 /**
- * Reads a WordPiece tokenizer: a Hugging Face `tokenizer.json` or a BERT `vocab.txt`; errors name the file.
+ * Reads a tokenizer file: a BERT `vocab.txt`, CLIP's `vocab.json` (+ `merges.txt` beside it), or a Hugging
+ * Face `tokenizer.json` (a WordPiece model, or CLIP's BPE); errors name the file.
  *
  * @example
  * ```ts
  * const tok = await loadTokenizerFile('out/albef-onnx/tokenizer.json');
  * ```
  */
-export async function loadTokenizerFile(path: string): Promise<WordPieceTokenizer> {
+export async function loadTokenizerFile(path: string): Promise<TextTokenizer> {
+  if (path.endsWith('vocab.json')) return ClipTokenizer.fromFile(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new Error(`cannot read tokenizer '${path}': ${(err as Error).message}`);
   }
+  if (!path.endsWith('.txt') && /"type"\s*:\s*"BPE"/.test(text)) return ClipTokenizer.fromFile(path);
   try {
     return path.endsWith('.txt') ? WordPieceTokenizer.fromVocabTxt(text) : tokenizerFromJson(text);
   } catch (err) {
@@ -104,6 +108,10 @@ export function onnxEmbedder(options: OnnxEmbedderOptions): OnnxEmbedder {
     throw new Error(
       `ONNX towers disagree: '${image.path}' embeds to ${image.dim}, '${text.path}' to ${text.dim}`,
     );
+  }
+  const vocab = (tokenizer as { vocabSize?: unknown }).vocabSize;
+  if (typeof vocab === 'number' && vocab > txt.vocabSize) {
+    throw new Error(`tokenizer has ${vocab} tokens, more than the ${txt.vocabSize} of '${text.path}'`);
   }
   const batchSize = options.batchSize ?? 64;
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
