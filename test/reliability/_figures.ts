@@ -48,16 +48,16 @@ export class Figures {
 
   constructor(readonly suite: string) {}
 
-  /** Records one tried case of `kind` through `entry` that ended with `outcome`. */
-  count(kind: string, entry: string, outcome: string): void {
+  /** Records `n` (default 1) tried cases of `kind` through `entry` that ended with `outcome`. */
+  count(kind: string, entry: string, outcome: string, n = 1): void {
     const key = `${kind}\u0000${entry}`;
     let row = this.rows.get(key);
     if (row === undefined) {
       row = { kind, entry, tried: 0, outcomes: {} };
       this.rows.set(key, row);
     }
-    row.tried++;
-    row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + 1;
+    row.tried += n;
+    row.outcomes[outcome] = (row.outcomes[outcome] ?? 0) + n;
   }
 
   /** Total cases recorded so far. */
