@@ -150,6 +150,64 @@ describe('a user-style ONNX pair with hand-written sidecars', () => {
   });
 });
 
+/**
+ * A CLIP-style text graph: one int64 input (no mask), pooled at the token before the first maximum id
+ * (CLIP pools at the first <|endoftext|>, the largest id; one step back keeps the result text-dependent).
+ */
+function clipTextGraph(vocabSize: number): Uint8Array {
+  const g = new _GraphBuilder({}, 17);
+  const table = new Float32Array(vocabSize * 2);
+  for (let i = 0; i < vocabSize; i++) table.set([i, 1], i * 2);
+  const emb = g.op('Gather', [g.floats('token_embedding', [vocabSize, 2], table), 'input_ids'], {
+    axis: { i: 0 },
+  }); // [B, T, 2]
+  const eot = g.op('ArgMax', ['input_ids'], { axis: { i: 1 }, keepdims: { i: 1 } }); // [B, 1]
+  const before = g.op('Sub', [eot, g.ints([1], [])]); // [B, 1]
+  const idx = g.op('Expand', [g.op('Unsqueeze', [before, g.ints([2])]), g.ints([1, 1, 2])]); // [B, 1, 2]
+  const picked = g.op('GatherElements', [emb, idx], { axis: { i: 1 } }); // [B, 1, 2]
+  g.op('Squeeze', [picked, g.ints([1])], {}, 'text_embeds'); // [B, 2]
+  return g.build(
+    'clip_text',
+    [{ name: 'input_ids', dtype: 'int64', dims: ['batch', 77] }],
+    [{ name: 'text_embeds', dtype: 'float32', dims: ['batch', 2] }],
+  );
+}
+
+describe('a CLIP-style pair with a BPE tokenizer.json', () => {
+  it('tokenises with CLIP BPE, pads to 77 and feeds only input_ids', async () => {
+    const d = await writePair('clip');
+    const vocab: Record<string, number> = {
+      'a</w>': 1,
+      c: 2,
+      a: 3,
+      't</w>': 4,
+      ca: 5,
+      'cat</w>': 6,
+      "'": 9,
+      's</w>': 10,
+      "'s</w>": 11,
+      '<|startoftext|>': 49406,
+      '<|endoftext|>': 49407,
+    };
+    const merges = ['c a', 'ca t</w>', "' s</w>"];
+    await writeFile(join(d, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab, merges } }));
+    await writeFile(join(d, 'textual.onnx'), clipTextGraph(49408));
+    const sidecar: TowerSidecarInput = {
+      ...TEXT_SIDECAR,
+      inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['batch', 77] }],
+      text: { maxLength: 77, tokenizer: 'tokenizer.json', vocabSize: 49408, padding: 'max_length' },
+    };
+    await writeFile(join(d, 'textual.json'), JSON.stringify(sidecar));
+    const embedder = await loadOnnxEmbedder({ image: join(d, 'visual.onnx'), text: join(d, 'textual.onnx') });
+    // "a cat" -> [SOT, a</w>=1, cat</w>=6, EOT, EOT...]: the token before the first EOT is 6 -> unit(6, 1).
+    // "cat's" -> [SOT, 6, 's</w>=11, EOT, ...] -> unit(11, 1).
+    const [x, y] = await embedder.embedTexts(['a cat', "Cat's"]);
+    expect(Array.from(x ?? [])).toEqual(unit([6, 1]).map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(y ?? [])).toEqual(unit([11, 1]).map((v) => expect.closeTo(v, 6)));
+    await embedder.dispose();
+  });
+});
+
 describe('OnnxTower errors name the file and the problem', () => {
   it('a missing .onnx', async () => {
     const d = await writePair('missing');
