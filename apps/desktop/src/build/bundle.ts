@@ -16,7 +16,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 export interface BundleOptions {
   outDir: string;
   /**
-   * Also bundle the workers to `outDir/{thumbnail,train}-worker.mjs` (tests running from source). `outDir`
+   * Also bundle the workers to `outDir/{thumbnail,train,tasks}-worker.mjs` (tests running from source). `outDir`
    * must then lie inside apps/desktop, so the workers resolve `sharp` and `@vlp/*` from its node_modules.
    */
   worker?: boolean;
@@ -32,9 +32,12 @@ export interface BundleOptions {
  * await bundle({ outDir: 'dist' }); // dist/renderer/{index.html,main.js,style.css}, dist/preload/index.cjs
  * ```
  */
-export async function bundle(
-  options: BundleOptions,
-): Promise<{ rendererDir: string; workerUrl: URL | null; trainWorkerUrl: URL | null }> {
+export async function bundle(options: BundleOptions): Promise<{
+  rendererDir: string;
+  workerUrl: URL | null;
+  trainWorkerUrl: URL | null;
+  tasksWorkerUrl: URL | null;
+}> {
   const src = options.srcDir ?? SRC;
   const rendererDir = join(options.outDir, 'renderer');
   await mkdir(rendererDir, { recursive: true });
@@ -60,6 +63,7 @@ export async function bundle(
   });
   let workerUrl: URL | null = null;
   let trainWorkerUrl: URL | null = null;
+  let tasksWorkerUrl: URL | null = null;
   if (options.worker === true) {
     const outfile = join(options.outDir, 'thumbnail-worker.mjs');
     await build({
@@ -71,16 +75,20 @@ export async function bundle(
       external: ['sharp'],
     });
     workerUrl = new URL(`file://${outfile}`);
-    const trainOut = join(options.outDir, 'train-worker.mjs');
-    await build({
-      ...common,
-      entryPoints: [join(src, 'main', 'services', 'train-worker.ts')],
-      outfile: trainOut,
-      format: 'esm',
-      platform: 'node',
-      packages: 'external',
-    });
-    trainWorkerUrl = new URL(`file://${trainOut}`);
+    const external = async (name: string) => {
+      const outfile = join(options.outDir, `${name}.mjs`);
+      await build({
+        ...common,
+        entryPoints: [join(src, 'main', 'services', `${name}.ts`)],
+        outfile,
+        format: 'esm',
+        platform: 'node',
+        packages: 'external',
+      });
+      return new URL(`file://${outfile}`);
+    };
+    trainWorkerUrl = await external('train-worker');
+    tasksWorkerUrl = await external('tasks-worker');
   }
-  return { rendererDir, workerUrl, trainWorkerUrl };
+  return { rendererDir, workerUrl, trainWorkerUrl, tasksWorkerUrl };
 }

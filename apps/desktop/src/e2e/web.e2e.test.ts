@@ -2,7 +2,7 @@
 // tensor-core backend report, @vlp/pretrain's ingest on a folder of real PNGs plus a corrupt one, and the
 // thumbnail job in a worker thread with progress over SSE. Screenshots go to apps/desktop/test-results/.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,10 @@ let context: BrowserContext;
 let page: Page;
 let profile: string;
 let emojiDir: string;
+let labelDir: string;
+/** The label each image of `labelDir` should get, by file name. */
+let truth: Map<string, string>;
+let sortedDir: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -31,8 +35,20 @@ beforeAll(async () => {
   tree = await makeTree();
   emojiDir = join(tree.root, 'emoji');
   await makeEmojiFolder(emojiDir, 30);
+  // A folder to label: 9 other emoji without captions, plus a labels file; and a destination to sort into.
+  labelDir = join(tree.root, 'tolabel');
+  const LABELS: Record<string, string> = {
+    'Food & Drink': 'food',
+    'Animals & Nature': 'animal',
+    'Smileys & Emotion': 'face',
+  };
+  const made = await makeEmojiFolder(labelDir, 9, Object.keys(LABELS), false);
+  truth = new Map([...made].map(([file, e]) => [file, LABELS[e.category] as string]));
+  await writeFile(join(labelDir, 'labels.txt'), '# one label a line\nfood\nanimal\nface\n');
+  sortedDir = join(tree.root, 'sorted');
+  await mkdir(sortedDir);
   // Bundled inside apps/desktop so the workers resolve `sharp` and `@vlp/*` from this package's node_modules.
-  const { rendererDir, workerUrl, trainWorkerUrl } = await bundle({
+  const { rendererDir, workerUrl, trainWorkerUrl, tasksWorkerUrl } = await bundle({
     outDir: join(RESULTS, 'e2e-build'),
     worker: true,
   });
@@ -41,6 +57,7 @@ beforeAll(async () => {
     rendererDir,
     ...(workerUrl ? { workerUrl } : {}),
     ...(trainWorkerUrl ? { trainWorkerUrl } : {}),
+    ...(tasksWorkerUrl ? { tasksWorkerUrl } : {}),
   }));
   profile = await mkdtemp(join(tmpdir(), 'vlp-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
@@ -178,10 +195,86 @@ describe('web mode in Chromium', () => {
     await page.screenshot({ path: join(RESULTS, 'train.png'), fullPage: true });
   });
 
-  it('shows Label as a placeholder that says what it arrives with', async () => {
+  it('labels a folder with the trained model, corrects one label, exports CSV, copies after confirming', async () => {
     await page.locator('nav [data-screen="Label"]').click();
-    expect(await page.locator('[data-placeholder="Label"]').textContent()).toContain(
-      'Arrives with labelling',
+    const model = page.locator('#label-model');
+    await model.locator('option').nth(1).waitFor({ state: 'attached' });
+    // The newest trained model is preselected: the cavl-tiny run the previous test trained.
+    expect(await model.locator('option:checked').textContent()).toMatch(/^cavl-tiny \(.+\) \[trained\]$/);
+    await page.locator('#label-folder').fill(labelDir);
+    await page.locator('#label-labels-file').fill(join(labelDir, 'labels.txt'));
+    await page.locator('#label-threshold').fill('0');
+    await page.locator('#label-start').click();
+    await page.locator('[data-label-run][data-state="done"]').waitFor({ timeout: 60_000 });
+    await page.locator('#label-summary').waitFor();
+    const figures = page.locator('#label-results figure');
+    expect(await figures.count()).toBe(9);
+    // Groups partition the 9 images; every label is one of the file's three (threshold 0: no 'unknown').
+    const groups = await page
+      .locator('#label-results [data-group]')
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('data-group'), Number(e.getAttribute('data-count'))]),
+      );
+    expect(groups.reduce((n, [, c]) => n + (c as number), 0)).toBe(9);
+    for (const [label] of groups) expect(['food', 'animal', 'face']).toContain(label);
+    const scores = await figures.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-score'))));
+    for (const score of scores) expect(score >= 0 && score <= 1).toBe(true);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#label-results figure img[src^="data:"]').length === 9,
     );
+
+    // Correct by hand the first image the (briefly trained) model got wrong.
+    const predicted = await figures.evaluateAll((els) =>
+      els.map((e) => [e.getAttribute('data-path') as string, e.getAttribute('data-label') as string]),
+    );
+    const wrong = predicted.find(([file, label]) => truth.get(file as string) !== label) ?? predicted[0];
+    const path = wrong?.[0] as string;
+    const after =
+      truth.get(path) === wrong?.[1]
+        ? wrong?.[1] === 'food'
+          ? 'face'
+          : 'food'
+        : (truth.get(path) as string);
+    await page.locator(`#label-results figure[data-path="${path}"] select.correct`).selectOption(after);
+    const corrected = page.locator(`#label-results figure.corrected[data-path="${path}"]`);
+    await corrected.waitFor();
+    expect(await corrected.getAttribute('data-label')).toBe(after);
+    await page.screenshot({ path: join(RESULTS, 'label.png'), fullPage: true });
+
+    // Export CSV into the labelled folder and read the file back.
+    await page.locator('#label-export-format').selectOption('csv');
+    await page.locator('#label-export-path').fill(join(labelDir, 'labels.csv'));
+    await page.locator('#label-export').click();
+    await page.locator('#label-status[data-exported]').waitFor();
+    const csv = (await readFile(join(labelDir, 'labels.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('path,status,label,score,labels,scores,reason');
+    expect(csv).toHaveLength(10);
+    const row = csv.find((l) => l.startsWith(`${path},`)) as string;
+    expect(row.split(',').slice(1, 3)).toEqual(['ok', after]);
+    expect(row.endsWith(',corrected by hand')).toBe(true);
+    for (const line of csv.slice(1)) expect(line.split(',')[1]).toBe('ok');
+
+    // Copy into folders: nothing happens when the dialog is cancelled, then it copies all 9 on confirm.
+    await page.locator('#label-organise-mode').selectOption('copy');
+    await page.locator('#label-organise-dest').fill(sortedDir);
+    await page.locator('#label-organise').click();
+    await page.locator('#confirm-dialog').waitFor();
+    expect(await page.locator('#confirm-dialog').textContent()).toContain(`Copy 9 images from ${labelDir}`);
+    await page.screenshot({ path: join(RESULTS, 'label-confirm.png') });
+    await page.locator('#confirm-no').click();
+    await page.locator('#label-status', { hasText: 'Copy cancelled.' }).waitFor();
+    expect(await readdir(sortedDir)).toEqual([]);
+    await page.locator('#label-organise').click();
+    await page.locator('#confirm-yes').click();
+    await page.locator('#label-status[data-organised="9"]').waitFor();
+    const copied = await readdir(sortedDir, { recursive: true });
+    expect(copied.filter((f) => f.endsWith('.png'))).toHaveLength(9);
+    expect(copied).toContain(join(after, path));
+    expect((await readdir(labelDir)).filter((f) => f.endsWith('.png'))).toHaveLength(9);
+  });
+
+  it('shows Models as a placeholder that says what it arrives with', async () => {
+    await page.locator('nav [data-screen="Models"]').click();
+    expect(await page.locator('[data-placeholder="Models"]').textContent()).toContain('Arrives with model');
   });
 });

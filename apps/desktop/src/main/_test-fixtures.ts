@@ -45,14 +45,14 @@ export async function makeTree(): Promise<Tree> {
 
 /**
  * `dir` filled with `count` 64 px Google emoji of the given categories (spread evenly) as `<code>.png`, each
- * with a `<code>.txt` sidecar caption (its lower-case name). Returns the captions by file name.
+ * with a `<code>.txt` sidecar caption (its lower-case name). Returns caption and category by file name.
  */
 export async function makeEmojiFolder(
   dir: string,
   count: number,
   categories: readonly string[] = ['Food & Drink', 'Animals & Nature', 'Travel & Places'],
   captions = true,
-): Promise<Map<string, string>> {
+): Promise<Map<string, { caption: string; category: string }>> {
   const require = createRequire(new URL('../../../../packages/pretrain/package.json', import.meta.url));
   const jsonPath = require.resolve('emoji-datasource-google/emoji.json');
   const imgDir = join(dirname(jsonPath), 'img', 'google', '64');
@@ -63,12 +63,12 @@ export async function makeEmojiFolder(
   const stride = Math.max(1, Math.floor(all.length / count));
   const picked = Array.from({ length: Math.min(count, all.length) }, (_, i) => all[i * stride] as Emoji);
   await mkdir(dir, { recursive: true });
-  const out = new Map<string, string>();
+  const out = new Map<string, { caption: string; category: string }>();
   for (const e of picked) {
     await copyFile(join(imgDir, e.image), join(dir, e.image));
     const caption = e.name.toLowerCase();
     if (captions) await writeFile(join(dir, e.image.replace(/\.png$/, '.txt')), `${caption}\n`);
-    out.set(e.image, caption);
+    out.set(e.image, { caption, category: e.category });
   }
   return out;
 }

@@ -19,7 +19,7 @@ export type Handlers = { [M in Method]: (args: Contract[M]['args']) => Promise<C
  * ```
  */
 export function createHandlers(services: Services, chooseFolder: Handlers['foldersChoose']): Handlers {
-  const { backends, folders, corpus, jobs, training } = services;
+  const { backends, folders, corpus, jobs, training, models, labelling } = services;
   return {
     backendsReport: () => backends.report(),
     backendsSelect: ({ name }) => backends.select(name),
@@ -41,6 +41,15 @@ export function createHandlers(services: Services, chooseFolder: Handlers['folde
     trainStart: (args) => training.start(args),
     trainControl: (args) => training.control(args),
     trainList: async () => training.list(),
+    modelsList: () => models.list(),
+    modelsImport: (args) => models.import(args),
+    modelsExport: (args) => models.export(args),
+    labelStart: (args) => labelling.start(args),
+    labelResults: ({ id }) => labelling.results(id),
+    labelCorrect: (args) => labelling.correct(args),
+    labelExport: (args) => labelling.export(args),
+    labelOrganise: (args) => labelling.organise(args),
+    labelCancel: ({ id }) => labelling.cancel(id),
   };
 }
 

@@ -97,7 +97,9 @@ export async function main(): Promise<void> {
     win = null;
   });
   app.on('window-all-closed', () => {
-    void Promise.all([services.jobs.close(), services.training.close()]).then(() => app.quit());
+    void Promise.all([services.jobs.close(), services.training.close(), services.labelling.close()]).then(
+      () => app.quit(),
+    );
   });
 }
 

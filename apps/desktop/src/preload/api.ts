@@ -62,6 +62,15 @@ export function createApi(ipc: Invoker) {
     trainStart: call('trainStart'),
     trainControl: call('trainControl'),
     trainList: call('trainList'),
+    modelsList: call('modelsList'),
+    modelsImport: call('modelsImport'),
+    modelsExport: call('modelsExport'),
+    labelStart: call('labelStart'),
+    labelResults: call('labelResults'),
+    labelCorrect: call('labelCorrect'),
+    labelExport: call('labelExport'),
+    labelOrganise: call('labelOrganise'),
+    labelCancel: call('labelCancel'),
     onEvent(listener: (event: AppEvent) => void): () => void {
       // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
       const wrapped = (_event: unknown, payload: AppEvent) => listener(payload);

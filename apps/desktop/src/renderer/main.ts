@@ -3,10 +3,11 @@
 import { h, mount } from './dom.js';
 import { showBackends } from './screens/backends.js';
 import { showCorpus } from './screens/corpus.js';
+import { showLabel } from './screens/label.js';
 import { showTrain } from './screens/train.js';
 import { connect } from './transport.js';
 
-const SCREENS = ['Backends', 'Corpus', 'Train', 'Label'] as const;
+const SCREENS = ['Backends', 'Corpus', 'Train', 'Label', 'Models'] as const;
 type Screen = (typeof SCREENS)[number];
 
 function placeholder(title: Screen, what: string): HTMLElement {
@@ -49,7 +50,8 @@ function start(): void {
       );
     else if (name === 'Corpus') stop = showCorpus(screen, api.api, api.mode);
     else if (name === 'Train') stop = showTrain(screen, api.api);
-    else mount(screen, placeholder(name, 'labelling (@vlp/tasks zero-shot labelling)'));
+    else if (name === 'Label') stop = showLabel(screen, api.api, api.mode);
+    else mount(screen, placeholder(name, 'model import and export (@vlp/tasks)'));
   };
   for (const name of SCREENS) {
     const button = h('button', { type: 'button', 'data-screen': name }, name);

@@ -8,6 +8,7 @@ export { BACKEND_CHOICES, CORPUS_KINDS, channelOf, EVENT_CHANNEL } from './const
 
 const absPath = z.string().min(1).max(4096);
 const id = z.string().regex(/^[a-z0-9-]{1,64}$/);
+const labelText = z.string().trim().min(1).max(200);
 const sourceName = z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only');
 
 /**
@@ -49,6 +50,40 @@ export const ARG_SCHEMAS = {
   }),
   trainControl: z.strictObject({ id, action: z.enum(['pause', 'resume', 'stop']) }),
   trainList: z.strictObject({}),
+  modelsList: z.strictObject({}),
+  modelsImport: z.strictObject({
+    name: sourceName,
+    /** The image tower, with its sidecar `<name>.json` beside it (@vlp/tasks' format). */
+    image: absPath,
+    text: absPath,
+    /** A tokenizer.json or vocab.txt, when the text sidecar names none. */
+    tokenizer: absPath.optional(),
+  }),
+  modelsExport: z.strictObject({ id, dest: absPath }),
+  labelStart: z
+    .strictObject({
+      model: id,
+      folder: absPath,
+      labels: z.array(labelText).min(2).max(1000).optional(),
+      /** One label a line (blank lines and lines starting with # ignored). */
+      labelsFile: absPath.optional(),
+      threshold: z.number().min(0).max(1),
+      topK: z.int().min(1).max(10).optional(),
+    })
+    .refine((a) => (a.labels === undefined) !== (a.labelsFile === undefined), {
+      message: 'give labels or labelsFile (exactly one)',
+    }),
+  labelResults: z.strictObject({ id }),
+  labelCorrect: z.strictObject({ id, path: z.string().min(1).max(4096), label: labelText }),
+  labelExport: z.strictObject({ id, format: z.enum(['csv', 'jsonl']), path: absPath }),
+  labelOrganise: z.strictObject({
+    id,
+    mode: z.enum(['copy', 'move']),
+    dest: absPath,
+    /** The renderer asked the user first; main refuses without it. */
+    confirmed: z.literal(true),
+  }),
+  labelCancel: z.strictObject({ id }),
 } as const;
 
 /** The names of every call, in a stable order (IPC channels and HTTP routes are derived from them). */
@@ -174,9 +209,62 @@ export interface TrainRun {
   checkpoints: CheckpointInfo[];
   history: TrainPoint[];
   preview: TrainPreview | null;
-  /** The run folder: checkpoints, tokenizer.json, model.json (a trained-model dir). */
+  /** The run folder: checkpoints, run.json and, when done or stopped, model/ (a trained-model dir). */
   dir: string;
+  /** The trained-model dir, once written. */
+  modelDir: string | null;
   error: string | null;
+}
+
+/** A model the Label screen can use: the colour baseline, a trained run, or an imported ONNX pair. */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  kind: 'baseline' | 'trained' | 'onnx';
+  /** The trained-model dir or the folder holding image.onnx / text.onnx (null for the baseline). */
+  dir: string | null;
+  details: string;
+}
+
+/** What an export or import wrote. */
+export interface ModelFiles {
+  model: ModelInfo;
+  files: string[];
+}
+
+export type LabelState = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A labelling run (one worker thread running @vlp/tasks' labelFolder). */
+export interface LabelRun {
+  id: string;
+  model: string;
+  folder: string;
+  labels: string[];
+  threshold: number;
+  state: LabelState;
+  done: number;
+  total: number;
+  imagesPerSecond: number | null;
+  etaSeconds: number | null;
+  /** The run's output (JSONL, in the app's data folder); corrections are written back into it. */
+  output: string;
+  summary: { labelled: number; skipped: number; unknown: number } | null;
+  error: string | null;
+}
+
+/** One labelled (or skipped) image. */
+export interface LabelRowView {
+  /** Relative to the labelled folder, '/' separated (the output's key). */
+  path: string;
+  /** Absolute path, for thumbnails. */
+  file: string;
+  status: 'ok' | 'skipped';
+  label: string;
+  score: number | null;
+  labels: string[];
+  scores: number[];
+  reason: string | null;
+  corrected: boolean;
 }
 
 /**
@@ -200,6 +288,19 @@ export interface Contract {
   trainStart: { args: ArgsOf<'trainStart'>; result: TrainRun };
   trainControl: { args: ArgsOf<'trainControl'>; result: TrainRun };
   trainList: { args: ArgsOf<'trainList'>; result: TrainRun[] };
+  modelsList: { args: ArgsOf<'modelsList'>; result: ModelInfo[] };
+  modelsImport: { args: ArgsOf<'modelsImport'>; result: ModelFiles };
+  /** Trained models only: ONNX towers + sidecars + tokenizer.json into `dest/<name>-onnx`. */
+  modelsExport: { args: ArgsOf<'modelsExport'>; result: ModelFiles };
+  labelStart: { args: ArgsOf<'labelStart'>; result: LabelRun };
+  labelResults: { args: ArgsOf<'labelResults'>; result: { run: LabelRun; rows: LabelRowView[] } };
+  labelCorrect: { args: ArgsOf<'labelCorrect'>; result: LabelRowView };
+  labelExport: { args: ArgsOf<'labelExport'>; result: { path: string; rows: number } };
+  labelOrganise: {
+    args: ArgsOf<'labelOrganise'>;
+    result: { mode: 'copy' | 'move'; dest: string; files: number; perLabel: Record<string, number> };
+  };
+  labelCancel: { args: ArgsOf<'labelCancel'>; result: LabelRun };
 }
 
 /** Events main pushes: job progress, job state changes and log lines. */
@@ -209,6 +310,7 @@ export type AppEvent =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** A run changed state, wrote a checkpoint or a preview (history left out: points come as trainStep). */
   | { type: 'train'; run: TrainRun }
+  | { type: 'label'; run: LabelRun }
   | {
       type: 'trainStep';
       runId: string;

@@ -69,4 +69,18 @@ describe('FolderAccess', () => {
     expect(isInside('/a/b', '/a')).toBe(false);
     expect(isInside('/a/b', '/a/b/..c')).toBe(true);
   });
+
+  it('resolveForWrite: a new or existing file in a granted folder, nothing through links or outside', async () => {
+    expect(await folders.resolveForWrite(join(tree.allowed, 'labels.csv'))).toBe(
+      join(tree.allowed, 'labels.csv'),
+    );
+    expect(await folders.resolveForWrite(join(tree.allowed, 'red.png'))).toBe(join(tree.allowed, 'red.png'));
+    expect(await status(folders.resolveForWrite(join(tree.allowed, 'escape', 'x.csv')))).toBe(403);
+    expect(await status(folders.resolveForWrite(join(tree.outside, 'x.csv')))).toBe(403);
+    expect(await status(folders.resolveForWrite(join(tree.allowed, '..', 'x.csv')))).toBe(403);
+    expect(await status(folders.resolveForWrite('x.csv'))).toBe(400);
+    // The link itself is not a file to overwrite (writing would follow it out), nor is a folder.
+    expect(await status(folders.resolveForWrite(join(tree.allowed, 'escape')))).toBe(409);
+    expect(await status(folders.resolveForWrite(join(tree.allowed, 'missing-dir', 'x.csv')))).toBe(403);
+  });
 });

@@ -3,8 +3,8 @@
 // are followed to where they really lead), and the result must lie inside a granted folder. Anything else,
 // including a path that does not exist, fails with the same 403 so nothing outside leaks by its error.
 import { randomUUID } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ApiError, type FolderGrant } from '../../shared/contract.js';
 
 /** True when `child` is `root` or lies below it (both already real, absolute paths). */
@@ -73,5 +73,30 @@ export class FolderAccess {
       if (want === 'directory' && !s.isDirectory()) throw new ApiError(400, `not a folder: ${path}`);
     }
     return real;
+  }
+
+  /**
+   * Where a file may be written: its folder must resolve inside a granted folder, its name must be a plain
+   * file name, and an existing entry there must be a regular file (not a symlink or folder).
+   *
+   * @throws ApiError 400 for a relative path or a bad name, 403 for a folder outside, 409 when the name is
+   * taken by something other than a regular file.
+   * @example
+   * ```ts
+   * await folders.resolveForWrite('/home/me/photos/labels.csv'); // '/home/me/photos/labels.csv'
+   * ```
+   */
+  async resolveForWrite(path: string): Promise<string> {
+    if (!isAbsolute(path)) throw new ApiError(400, `not an absolute path: ${path}`);
+    const name = basename(path);
+    if (name === '' || name === '.' || name === '..') throw new ApiError(400, `not a file name: ${path}`);
+    const target = join(await this.resolve(dirname(path), 'directory'), name);
+    try {
+      const s = await lstat(target);
+      if (!s.isFile()) throw new ApiError(409, `exists and is not a regular file: ${path}`);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+    }
+    return target;
   }
 }

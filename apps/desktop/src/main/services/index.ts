@@ -6,6 +6,8 @@ import { CorpusService } from './corpus.js';
 import { EventHub } from './events.js';
 import { FolderAccess } from './folders.js';
 import { JobService } from './jobs.js';
+import { LabelService } from './labelling.js';
+import { ModelService } from './models.js';
 import { TrainService } from './training.js';
 
 export { BackendService } from './backends.js';
@@ -13,6 +15,8 @@ export { CorpusService } from './corpus.js';
 export { EventHub } from './events.js';
 export { FolderAccess, isInside } from './folders.js';
 export { JobService } from './jobs.js';
+export { LabelService, parseLabelsFile } from './labelling.js';
+export { BASELINE_ID, ModelService } from './models.js';
 export { thumbnailDataUrl } from './thumbnails.js';
 export { TrainService } from './training.js';
 
@@ -24,6 +28,8 @@ export interface ServicesOptions {
   workerUrl?: URL;
   /** The compiled training worker; default: next to this file in dist. */
   trainWorkerUrl?: URL;
+  /** The compiled labelling / export worker; default: next to this file in dist. */
+  tasksWorkerUrl?: URL;
   /** Replaces tensor-core's probe (tests). */
   backends?: BackendService;
 }
@@ -36,6 +42,8 @@ export interface Services {
   corpus: CorpusService;
   jobs: JobService;
   training: TrainService;
+  models: ModelService;
+  labelling: LabelService;
 }
 
 /**
@@ -54,6 +62,8 @@ export function createServices(options: ServicesOptions): Services {
   const backends = options.backends ?? new BackendService();
   const corpus = new CorpusService(folders, events, join(options.dataDir));
   const trainWorkerUrl = options.trainWorkerUrl ?? new URL('./train-worker.js', import.meta.url);
+  const tasksWorkerUrl = options.tasksWorkerUrl ?? new URL('./tasks-worker.js', import.meta.url);
+  const models = new ModelService(folders, backends, options.dataDir, tasksWorkerUrl);
   return {
     events,
     folders,
@@ -61,5 +71,7 @@ export function createServices(options: ServicesOptions): Services {
     corpus,
     jobs: new JobService(folders, events, options.dataDir, workerUrl),
     training: new TrainService(folders, events, corpus, backends, options.dataDir, trainWorkerUrl),
+    models,
+    labelling: new LabelService(folders, events, models, backends, options.dataDir, tasksWorkerUrl),
   };
 }

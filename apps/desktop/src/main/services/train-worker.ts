@@ -3,8 +3,9 @@
 // obeys pause / resume / stop from main. Pause asks the Trainer to stop after the current step (it
 // checkpoints first) and waits; resume calls `fit()` again on the same trainer, which continues from its
 // in-memory step, optimizer and data position. Every few steps a retrieval preview ranks the held-out
-// captions for each held-out image (pairs left out of training). The run folder ends up a trained-model
-// dir: checkpoints (`step-*`), `tokenizer.json` and `model.json` (recipe, vocabulary size, held-out ids).
+// captions for each held-out image (pairs left out of training). The run folder holds the checkpoints
+// (`step-*`), `run.json` (what was trained on, held-out ids) and, once the run completes or is stopped,
+// `model/`: a trained-model dir written by @vlp/pretrain's `saveModel` (what `loadModel` and labelling read).
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,11 +17,14 @@ import {
   createModel,
   mapData,
   readManifest,
+  saveModel,
   Trainer,
   trainCaptionTokenizer,
 } from '@vlp/pretrain';
 import { Rng, selectBackend } from '@vlp/tensor-core';
-import { tokenizerToJson } from '@vlp/text';
+
+/** The trained-model dir inside a run folder. */
+export const MODEL_DIR = 'model';
 
 /** What main passes in `workerData`. */
 export interface TrainJobInput {
@@ -58,16 +62,16 @@ export type TrainJobMessage =
   | { type: 'preview'; step: number; accuracy: number; chance: number; items: PreviewItem[] }
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
-  | { type: 'done'; step: number; reason: 'completed' | 'stopped'; modelDir: string }
+  | { type: 'done'; step: number; reason: 'completed' | 'stopped'; modelDir: string | null }
   | { type: 'warn'; message: string }
   | { type: 'error'; message: string };
 
 /** Messages main sends. */
 export type TrainJobCommand = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
 
-/** What `model.json` in a run folder holds (enough to rebuild the model for labelling). */
-export interface TrainedModelInfo {
-  format: 'vlp-desktop-model';
+/** What `run.json` in a run folder holds. */
+export interface TrainRunInfo {
+  format: 'vlp-desktop-run';
   version: 1;
   recipe: string;
   vocabSize: number;
@@ -106,8 +110,8 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     readImage: (r) => reader.readImage(r),
     rng: rng.fork('data'),
   });
-  const info: TrainedModelInfo = {
-    format: 'vlp-desktop-model',
+  const info: TrainRunInfo = {
+    format: 'vlp-desktop-run',
     version: 1,
     recipe: input.recipe,
     vocabSize: tokenizer.vocabSize,
@@ -117,8 +121,7 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     heldOut: [...heldIds],
     createdAt: new Date().toISOString(),
   };
-  await writeFile(join(input.outDir, 'tokenizer.json'), JSON.stringify(tokenizerToJson(tokenizer)));
-  await writeFile(join(input.outDir, 'model.json'), `${JSON.stringify(info, null, 2)}\n`);
+  await writeFile(join(input.outDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
   post({
     type: 'started',
     backend: backend.name,
@@ -211,13 +214,16 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     post({ type: 'resumed', step: trainer.step });
   }
   if (evalBatch !== undefined) tf.dispose(evalBatch as unknown as tf.TensorContainer);
+  // A run stopped before its first step has nothing worth keeping as a model.
+  const modelDir = trainer.step > 0 ? join(input.outDir, MODEL_DIR) : null;
+  if (modelDir !== null) await saveModel(modelDir, model, tokenizer);
   trainer.dispose();
   model.dispose();
   post({
     type: 'done',
     step: trainer.step,
     reason: trainer.step >= input.steps ? 'completed' : 'stopped',
-    modelDir: input.outDir,
+    modelDir,
   });
 }
 

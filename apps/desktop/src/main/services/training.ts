@@ -105,6 +105,7 @@ export class TrainService {
       history: [],
       preview: null,
       dir,
+      modelDir: null,
       error: null,
     };
     const input: TrainJobInput = {
@@ -177,6 +178,7 @@ export class TrainService {
           changed();
           break;
         case 'done':
+          run.modelDir = m.modelDir;
           end(m.reason === 'completed' ? 'done' : 'stopped', null);
           break;
         case 'warn':

@@ -202,6 +202,20 @@ describe('web mode: every call that takes a path stays inside the folders picked
     }
   });
 
+  it('labelling, label export / organise and model import / export answer 403 for every path outside', async () => {
+    const labels = ['red', 'blue'];
+    for (const path of outsidePaths()) {
+      const st = async (m: string, a: unknown) => (await api(m, a)).status;
+      expect(await st('labelStart', { model: 'colour', folder: path, labels, threshold: 0 }), path).toBe(403);
+      expect(
+        await st('labelStart', { model: 'colour', folder: tree.allowed, labelsFile: path, threshold: 0 }),
+        path,
+      ).toBe(403);
+      expect(await st('modelsImport', { name: 'x', image: path, text: path }), path).toBe(403);
+      expect(await st('modelsExport', { id: 'colour', dest: path }), path).toBe(403);
+    }
+  });
+
   it('relative paths are refused (400) everywhere, including foldersChoose', async () => {
     for (const path of ['allowed/red.png', '../outside', 'red.png']) {
       expect((await api('thumbnail', { path })).status).toBe(400);
@@ -255,6 +269,49 @@ describe('web mode: training calls', () => {
     expect((await api('trainControl', { id: 'no-such-run', action: 'pause' })).status).toBe(404);
     expect((await api('trainControl', { id: 'x', action: 'explode' })).status).toBe(400);
     expect(JSON.parse((await api('trainList', {})).body).result).toEqual([]);
+  });
+});
+
+describe('web mode: labelling and model calls', () => {
+  it('lists the colour baseline among the models', async () => {
+    const list = JSON.parse((await api('modelsList', {})).body).result as { id: string; kind: string }[];
+    expect(list[0]).toMatchObject({ id: 'colour', kind: 'baseline' });
+  });
+
+  it('validates labelling arguments before a worker starts', async () => {
+    const ok = { model: 'colour', folder: tree.allowed, labels: ['red', 'blue'], threshold: 0.2 };
+    const st = async (m: string, a: unknown) => (await api(m, a)).status;
+    expect(await st('labelStart', { ...ok, labels: ['red'] })).toBe(400); // at least two
+    expect(await st('labelStart', { ...ok, labels: ['red', ' '] })).toBe(400); // blank label
+    expect(await st('labelStart', { ...ok, threshold: 1.5 })).toBe(400);
+    expect(await st('labelStart', { ...ok, labelsFile: join(tree.allowed, 'x.txt') })).toBe(400); // both
+    const { labels: _, ...neither } = ok;
+    expect(await st('labelStart', neither)).toBe(400);
+    expect(await st('labelStart', { ...ok, folder: 'allowed' })).toBe(400);
+    expect(await st('labelStart', { ...ok, model: 'no-such-model' })).toBe(404);
+    // A labels file must hold two labels at least; red.png is no such file.
+    expect(await st('labelStart', { ...neither, labelsFile: join(tree.allowed, 'red.png') })).toBe(400);
+    for (const m of ['labelResults', 'labelCancel']) expect(await st(m, { id: 'nope' })).toBe(404);
+    expect(await st('labelCorrect', { id: 'nope', path: 'a.png', label: 'red' })).toBe(404);
+    expect(await st('labelExport', { id: 'nope', format: 'csv', path: join(tree.allowed, 'a.csv') })).toBe(
+      404,
+    );
+    expect(await st('labelExport', { id: 'nope', format: 'xlsx', path: join(tree.allowed, 'a.csv') })).toBe(
+      400,
+    );
+    const organise = { id: 'nope', mode: 'copy', dest: tree.allowed };
+    expect(await st('labelOrganise', organise)).toBe(400); // no confirmation
+    expect(await st('labelOrganise', { ...organise, confirmed: false })).toBe(400);
+    expect(await st('labelOrganise', { ...organise, mode: 'delete', confirmed: true })).toBe(400);
+    expect(await st('labelOrganise', { ...organise, confirmed: true })).toBe(404);
+    expect(await st('modelsExport', { id: 'colour', dest: tree.allowed })).toBe(400); // not a trained model
+    expect(
+      await st('modelsImport', {
+        name: 'x',
+        image: join(tree.allowed, 'red.png'),
+        text: join(tree.allowed, 'red.png'),
+      }),
+    ).toBe(400); // no sidecar
   });
 });
 

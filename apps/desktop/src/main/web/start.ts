@@ -41,6 +41,7 @@ export async function startWebMode(
   server.close = async () => {
     await services.jobs.close();
     await services.training.close();
+    await services.labelling.close();
     await close();
   };
   return { server, services };
