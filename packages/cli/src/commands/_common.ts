@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { loadModel, MODEL_FILES } from '@vlp/pretrain';
-import { colourEmbedder, type Embedder, vlpEmbedder } from '@vlp/tasks';
+import { colourEmbedder, type Embedder, loadOnnxEmbedder, vlpEmbedder } from '@vlp/tasks';
 import { parseBackendName, selectBackend } from '@vlp/tensor-core';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
@@ -39,8 +39,9 @@ export async function _useBackend(name: string | undefined): Promise<string> {
 export const COLOUR_MODEL = 'colour';
 
 /**
- * The embedder a model argument names: `colour` (the colour-histogram baseline) or a trained-model
- * directory written by `vlp pretrain` (its `model.json`, weights and tokenizer), run on `backend`.
+ * The embedder a model argument names: `colour` (the colour-histogram baseline), a directory of ONNX
+ * towers written by `vlp export` (run by onnxruntime-node), or a trained-model directory written by
+ * `vlp pretrain` (its `model.json`, weights and tokenizer), run on `backend`.
  */
 export async function _loadEmbedder(
   spec: string,
@@ -49,6 +50,10 @@ export async function _loadEmbedder(
   if (spec === COLOUR_MODEL)
     return { embedder: colourEmbedder(), dispose: () => {}, describe: 'colour-histogram baseline' };
   if (!existsSync(spec)) throw new Error(`model "${spec}": no such directory (or pass "${COLOUR_MODEL}")`);
+  if (existsSync(join(spec, 'image.onnx')) && existsSync(join(spec, 'text.onnx'))) {
+    const onnx = await loadOnnxEmbedder(spec);
+    return { embedder: onnx, dispose: () => void onnx.dispose(), describe: `ONNX towers from ${spec}` };
+  }
   if (!existsSync(join(spec, MODEL_FILES.config)))
     throw new Error(
       `model "${spec}": no ${MODEL_FILES.config} here; is it a directory written by vlp pretrain?`,

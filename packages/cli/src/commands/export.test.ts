@@ -1,14 +1,15 @@
 // `vlp export` on a saved model directory: writes the ONNX towers, sidecars and tokenizer, and its --check
 // finds the exported embeddings equal to the tfjs ones; a missing model directory is a clear error.
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, saveModel, trainCaptionTokenizer } from '@vlp/pretrain';
+import { createModel, loadEmojiCatalog, saveModel, trainCaptionTokenizer } from '@vlp/pretrain';
 import { Rng, selectBackend } from '@vlp/tensor-core';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '../program.js';
 import { exportModelDir, registerExport } from './export.js';
 
 let modelDir: string;
@@ -35,6 +36,45 @@ describe('vlp export', () => {
     expect(report.recipe).toBe('cavl-tiny');
     expect(report.maxDiff?.image).toBeLessThan(1e-4);
     expect(report.maxDiff?.text).toBeLessThan(1e-4);
+  });
+
+  it('vlp label runs on the exported directory (onnxruntime-node)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vlp-cli-export-label-'));
+    const out = join(root, 'onnx');
+    await exportModelDir(modelDir, out);
+    const photos = join(root, 'photos');
+    await mkdir(photos);
+    const { records } = loadEmojiCatalog({ styles: ['google'], includeSkinTones: false });
+    const pngs = records.slice(0, 5).map((r) => r.images.google as string);
+    await Promise.all(pngs.map((p, i) => copyFile(p, join(photos, `${i}.png`))));
+    const labels = join(root, 'labels.jsonl');
+    const log: string[] = [];
+    const origLog = console.log;
+    console.log = (...a: unknown[]) => log.push(a.join(' '));
+    try {
+      await createProgram().parseAsync([
+        'node',
+        'vlp',
+        'label',
+        out,
+        photos,
+        '--labels',
+        'cat,apple,face',
+        '--out',
+        labels,
+      ]);
+    } finally {
+      console.log = origLog;
+    }
+    const rows = (await readFile(labels, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.path).sort()).toEqual(['0.png', '1.png', '2.png', '3.png', '4.png']);
+    for (const r of rows) {
+      expect(['cat', 'apple', 'face']).toContain(r.label);
+      expect(r.scores[0]).toBeGreaterThan(1 / 3 - 1e-9); // the top of a 3-way softmax
+    }
   });
 
   it('names the model directory when it holds no model', async () => {
