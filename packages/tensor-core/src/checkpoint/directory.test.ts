@@ -129,6 +129,10 @@ describe('checkpoint directory', () => {
     const ckpt = await loadCheckpoint(join(run, 'step-000010'));
     expect(ckpt.state).toMatchObject({ step: 10 });
     tf.dispose([...Object.values(ckpt.model), ...Object.values(ckpt.optimizer ?? {})]);
+    // Saving step 30 again (a resumed run) sweeps the killed save's temp file.
+    await save(join(run, 'step-000030'), 30);
+    expect((await readdir(join(run, 'step-000030'))).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(await latestCheckpoint(run)).toBe(join(run, 'step-000030'));
   });
 
   it('a file-system error while writing (disk full) is a CheckpointError naming the file', async () => {

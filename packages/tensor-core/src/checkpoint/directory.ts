@@ -90,6 +90,10 @@ export async function saveCheckpoint(
   await fs.mkdir(dir, { recursive: true });
   await fs.rm(join(dir, MANIFEST_FILE), { force: true });
   for (const name of KNOWN_FILES) if (!files.has(name)) await fs.rm(join(dir, name), { force: true });
+  // Temp files of a save that was killed (kill -9, power cut) before its rename: litter, never read.
+  for (const name of await fs.readdir(dir)) {
+    if (/^\..+\.tmp-\d+-[a-z0-9]+$/.test(name)) await fs.rm(join(dir, name), { force: true });
+  }
   await _syncDir(dir);
 
   const manifest: CheckpointManifest = {
