@@ -269,7 +269,12 @@ beforeAll(async () => {
     kind: 'FIFO named .jpg (would block a read)',
     expect: 'read-error',
   });
-  const locked = await put('locked.png', png, 'unreadable file (mode 000)', isRoot ? 'loaded' : 'read-error');
+  const locked = await put(
+    'locked.png',
+    png,
+    isRoot ? 'file with mode 000 (root reads it anyway)' : 'unreadable file (mode 000)',
+    isRoot ? 'loaded' : 'read-error',
+  );
   await chmod(locked, 0o000);
   // Directory loop for the folder walk: img/sub/up -> img.
   await mkdir(img('sub'));
@@ -316,6 +321,16 @@ describe('images through loadImages: one batch, every case', () => {
     await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/barrier`);
     expect(requests).toEqual(['/barrier']);
     requests.length = 0;
+    // Bit-flipped JPEGs decode with libjpeg warnings under the default failOn 'error' (as PIL does);
+    // failOn 'warning' turns each warning into a typed skip.
+    const flipped = imageCases.filter((c) => c.kind === 'corrupt JPEG (bit flips)').map((c) => c.file);
+    const strict = await loadImages(flipped, { maxShortSide: 32, failOn: 'warning', concurrency: 2 });
+    for (const s of strict.skipped)
+      figures.count("corrupt JPEG (bit flips), failOn 'warning'", 'loadImages', s.reason);
+    for (const _ of strict.images)
+      figures.count("corrupt JPEG (bit flips), failOn 'warning'", 'loadImages', 'loaded');
+    console.log(`failOn 'warning': ${strict.skipped.length} of ${flipped.length} bit-flipped JPEGs refused`);
+    expect(strict.images).toHaveLength(0); // the flips are seeded: every one of them trips a warning
     // The hostile SVGs rendered white: the red file they point at was never read.
     for (const c of imageCases.filter((x) => x.file.includes('svg-') && x.expect === 'loaded')) {
       const im = result.images[result.paths.indexOf(c.file)];

@@ -201,8 +201,12 @@ describe('kill -9 during training', () => {
     const end = await last.exited;
     expect(end.code, last.stderr.join('')).toBe(0);
     expect(JSON.parse(last.stdout.join('').split('\n')[0] ?? '{}').resumedFrom).toBe(expectedFrom);
-    const [complete] = await audit(dir);
-    expect(complete).toBe(TOTAL / EVERY);
+    const [complete, incomplete] = await audit(dir);
+    expect([complete, incomplete]).toEqual([TOTAL / EVERY, 0]); // every killed save was redone
+    for (const s of await readdir(dir)) {
+      if (s.startsWith('step-'))
+        expect((await readdir(join(dir, s))).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    }
 
     const finalName = `step-${String(TOTAL).padStart(8, '0')}`;
     const want = await tensorsOf(join(straight, finalName));
