@@ -27,6 +27,7 @@ let labelDir: string;
 /** The label each image of `labelDir` should get, by file name. */
 let truth: Map<string, string>;
 let sortedDir: string;
+let exportDir: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
@@ -47,6 +48,8 @@ beforeAll(async () => {
   await writeFile(join(labelDir, 'labels.txt'), '# one label a line\nfood\nanimal\nface\n');
   sortedDir = join(tree.root, 'sorted');
   await mkdir(sortedDir);
+  exportDir = join(tree.root, 'exported');
+  await mkdir(exportDir);
   // Bundled inside apps/desktop so the workers resolve `sharp` and `@vlp/*` from this package's node_modules.
   const { rendererDir, workerUrl, trainWorkerUrl, tasksWorkerUrl } = await bundle({
     outDir: join(RESULTS, 'e2e-build'),
@@ -273,8 +276,38 @@ describe('web mode in Chromium', () => {
     expect((await readdir(labelDir)).filter((f) => f.endsWith('.png'))).toHaveLength(9);
   });
 
-  it('shows Models as a placeholder that says what it arrives with', async () => {
+  it('lists models, exports the trained one to ONNX and imports the pair back', async () => {
     await page.locator('nav [data-screen="Models"]').click();
-    expect(await page.locator('[data-placeholder="Models"]').textContent()).toContain('Arrives with model');
+    const trained = page.locator('#models-table tr[data-kind="trained"]');
+    await trained.waitFor();
+    expect(await trained.count()).toBe(1);
+    expect(await page.locator('#models-table tr[data-kind="baseline"]').count()).toBe(1);
+    await page.locator('#models-export-dest').fill(exportDir);
+    await trained.locator('button[data-export]').click();
+    await page.locator('#models-status[data-exported]').waitFor({ timeout: 60_000 });
+    const [out] = await readdir(exportDir);
+    const files = (await readdir(join(exportDir, out as string))).sort();
+    expect(files).toEqual(['image.json', 'image.onnx', 'text.json', 'text.onnx', 'tokenizer.json']);
+    await page.locator('#models-import-name').fill('cavl-onnx');
+    await page.locator('#models-import-image').fill(join(exportDir, out as string, 'image.onnx'));
+    await page.locator('#models-import-text').fill(join(exportDir, out as string, 'text.onnx'));
+    await page.locator('#models-import').click();
+    await page.locator('#models-status[data-imported]').waitFor();
+    const onnx = page.locator('#models-table tr[data-kind="onnx"]');
+    await onnx.waitFor();
+    expect(await onnx.locator('td').first().textContent()).toBe('cavl-onnx');
+    expect(await trained.locator('td').nth(2).textContent()).toMatch(/ on emoji, vocabulary \d+/);
+    await page.screenshot({ path: join(RESULTS, 'models.png'), fullPage: true });
+    // The imported pair labels too (onnxruntime-node in the worker): same folder, same labels file.
+    const id = (await page.locator('#models-status').getAttribute('data-imported')) ?? '';
+    await page.locator('nav [data-screen="Label"]').click();
+    await page.locator(`#label-model option[value="${id}"]`).waitFor({ state: 'attached' });
+    await page.locator('#label-model').selectOption(id);
+    await page.locator('#label-folder').fill(labelDir);
+    await page.locator('#label-labels-file').fill(join(labelDir, 'labels.txt'));
+    await page.locator('#label-start').click();
+    await page.locator('[data-label-run][data-state="done"]').waitFor({ timeout: 60_000 });
+    await page.locator('#label-summary').waitFor();
+    expect(await page.locator('#label-results figure').count()).toBe(9);
   });
 });

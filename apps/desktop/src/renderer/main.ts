@@ -1,24 +1,15 @@
 // The renderer's entry: connects to main (preload or web transport), draws the navigation and switches
-// screens. Label and Models are placeholders until they are wired to @vlp/tasks.
+// screens (Backends, Corpus, Train, Label, Models).
 import { h, mount } from './dom.js';
 import { showBackends } from './screens/backends.js';
 import { showCorpus } from './screens/corpus.js';
 import { showLabel } from './screens/label.js';
+import { showModels } from './screens/models.js';
 import { showTrain } from './screens/train.js';
 import { connect } from './transport.js';
 
 const SCREENS = ['Backends', 'Corpus', 'Train', 'Label', 'Models'] as const;
 type Screen = (typeof SCREENS)[number];
-
-function placeholder(title: Screen, what: string): HTMLElement {
-  return h(
-    'section',
-    { class: 'placeholder', 'data-placeholder': title },
-    h('h2', {}, title),
-    h('p', {}, h('strong', {}, `Arrives with ${what}.`)),
-    h('p', {}, 'This screen is a placeholder: the services behind it are not wired into the app yet.'),
-  );
-}
 
 function start(): void {
   const screen = document.getElementById('screen') as HTMLElement;
@@ -51,7 +42,7 @@ function start(): void {
     else if (name === 'Corpus') stop = showCorpus(screen, api.api, api.mode);
     else if (name === 'Train') stop = showTrain(screen, api.api);
     else if (name === 'Label') stop = showLabel(screen, api.api, api.mode);
-    else mount(screen, placeholder(name, 'model import and export (@vlp/tasks)'));
+    else showModels(screen, api.api, api.mode);
   };
   for (const name of SCREENS) {
     const button = h('button', { type: 'button', 'data-screen': name }, name);

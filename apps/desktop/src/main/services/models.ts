@@ -91,7 +91,8 @@ export class ModelService {
       const run = await this.readJson(join(runs, id, 'run.json'));
       if (config === null) continue;
       const recipe = (config.recipe as { name?: string } | undefined)?.name ?? 'model';
-      const corpus = typeof run?.corpus === 'string' ? basename(dirname(dirname(run.corpus))) : '?';
+      // run.corpus is <dataDir>/corpora/<name>/manifest.json
+      const corpus = typeof run?.corpus === 'string' ? basename(dirname(run.corpus)) : '?';
       const createdAt = String(run?.createdAt ?? '');
       trained.push({
         id,
