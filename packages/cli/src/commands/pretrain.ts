@@ -17,7 +17,7 @@ import {
 } from '@vlp/pretrain';
 import { latestCheckpoint, Rng, releaseBackends } from '@vlp/tensor-core';
 import type { Command } from 'commander';
-import { _int, _num, _useBackend } from './_common.js';
+import { _duration, _int, _num, _Progress, _useBackend } from './_common.js';
 
 /**
  * Options of `vlp pretrain` (as commander parses them).
@@ -119,12 +119,24 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     clipNorm: 5,
     checkpoint: { dir: ckDir, every: o.checkpointEvery ?? Math.max(1, Math.floor(o.steps / 10)) },
     metricsFile: join(o.out, 'metrics.jsonl'),
-    progress: process.stdout.isTTY === true && o.json !== true,
+    progress: false, // ours below: a bar on a terminal, a line every few seconds in logs
     config: { ...o, vocabSize: tokenizer.vocabSize },
     ...model.trainerOptions(),
   });
   const losses: number[] = [];
-  trainer.on('step', (e) => losses.push(e.loss));
+  const bar = new _Progress(
+    'training',
+    '{value}/{total} | loss {loss} | lr {lr} | {speed} steps/s | ETA {eta}',
+  );
+  trainer.on('step', (e) => {
+    losses.push(e.loss);
+    bar.update(e.step, o.steps, {
+      loss: e.loss.toFixed(4),
+      lr: e.lr.toExponential(2),
+      speed: e.stepsPerSecond.toFixed(2),
+      eta: _duration(e.stepsPerSecond > 0 ? (o.steps - e.step) / e.stepsPerSecond : Number.NaN),
+    });
+  });
   const t0 = performance.now();
   try {
     const resumedFrom = o.resume === true ? await trainer.resume() : undefined;
@@ -148,6 +160,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
       model: saved,
     };
   } finally {
+    bar.stop();
     trainer.dispose();
     model.dispose();
   }
