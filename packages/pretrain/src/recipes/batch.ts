@@ -22,6 +22,16 @@ export interface BatchBuilderOptions {
   readImage: (ref: ImageRef) => Promise<Uint8Array>;
   /** Seeded source of MLM masks and augmentations. */
   rng: Rng;
+  /**
+   * Called once per image that can no longer be read or decoded (moved, truncated or replaced since
+   * ingest). The batch keeps its size: the bad pair is replaced by the first good pair of the same batch
+   * (image and caption together), an unaligned image is dropped. Default: `console.warn` naming the file.
+   */
+  onBadImage?: (bad: { ref: ImageRef; sha256: string; error: unknown }) => void;
+}
+
+function _where(ref: ImageRef): string {
+  return 'path' in ref ? ref.path : `${ref.shard}:${ref.member}`;
 }
 
 /**
@@ -53,6 +63,26 @@ export function createBatchBuilder(
   const norm = cfg.normalization;
   const maxLength = model.recipe.maxLength;
   const tok = opts.tokenizer;
+  const reported = new Set<string>();
+  const onBad =
+    opts.onBadImage ??
+    ((b: { ref: ImageRef; error: unknown }) =>
+      console.warn(
+        `skipping image ${_where(b.ref)}: ${b.error instanceof Error ? b.error.message : String(b.error)}`,
+      ));
+  /** Settles every image; reports each failing one once (its rejected promise stays cached: no re-read). */
+  const settle = async <T extends { image: ImageRef; sha256: string }>(items: readonly T[], raw: boolean) => {
+    const out = await Promise.allSettled(items.map((it) => image(it.image, it.sha256, raw)));
+    return out.map((r, i) => {
+      if (r.status === 'fulfilled') return r.value;
+      const it = items[i] as T;
+      if (!reported.has(it.sha256)) {
+        reported.add(it.sha256);
+        onBad({ ref: it.image, sha256: it.sha256, error: r.reason });
+      }
+      return undefined;
+    });
+  };
   const cache = new Map<string, Promise<RgbImage>>();
   const rawCache = new Map<string, Promise<RgbImage>>();
   const image = (ref: ImageRef, sha: string, raw: boolean): Promise<RgbImage> => {
@@ -88,13 +118,26 @@ export function createBatchBuilder(
   };
   return async (batch) => {
     if (batch.pairs.length === 0) throw new Error('createBatchBuilder: every batch needs aligned pairs');
-    const imgs = await Promise.all(batch.pairs.map((p) => image(p.image, p.sha256, false)));
+    const got = await settle(batch.pairs, false);
+    const good = got.findIndex((g) => g !== undefined);
+    if (good < 0) {
+      const where = batch.pairs.map((p) => _where(p.image)).join(', ');
+      throw new Error(
+        `createBatchBuilder: no image of this batch can be read (${where}); is the corpus still there?`,
+      );
+    }
+    // A bad pair becomes a copy of the first good one, image and caption together, so B holds.
+    const pairs = batch.pairs.map((p, i) => (got[i] === undefined ? (batch.pairs[good] as typeof p) : p));
+    const imgs = got.map((g) => g ?? (got[good] as RgbImage));
     const pixels = imagesToTensor(imgs, norm); // [B, H, W, 3]
-    const out: VlpBatch = { pixels, ...encode(batch.pairs.map((p) => p.caption)) } as VlpBatch;
-    if (batch.images.length > 1 && (model.recipe.objectives.vcl ?? 0) > 0) {
+    const out: VlpBatch = { pixels, ...encode(pairs.map((p) => p.caption)) } as VlpBatch;
+    const vcl = batch.images.length > 1 && (model.recipe.objectives.vcl ?? 0) > 0;
+    const rawImages = vcl
+      ? (await settle(batch.images, true)).filter((g): g is RgbImage => g !== undefined)
+      : [];
+    if (rawImages.length > 1) {
       const views: RgbImage[][] = [];
-      for (const im of batch.images)
-        views.push(await twoViews(await image(im.image, im.sha256, true), opts.rng, { size }));
+      for (const im of rawImages) views.push(await twoViews(im, opts.rng, { size }));
       out.viewA = imagesToTensor(
         views.map((v) => v[0] as RgbImage),
         norm,
