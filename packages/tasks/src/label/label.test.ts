@@ -105,6 +105,20 @@ describe('output rows', () => {
       ),
     ).toBe('x.png,skipped,,,,,truncated\n');
   });
+
+  it('resume reads CSV records whose path holds a newline, and drops a torn tail', async () => {
+    const file = join(root, 'nl.csv');
+    const odd: LabelRow = { path: 'a\nb.png', status: 'ok', label: 'red', labels: ['red'], scores: [1] };
+    const plain: LabelRow = { ...odd, path: 'c.png' };
+    const body = `${CSV_HEADER}\n${formatRow(odd, 'csv')}${formatRow(plain, 'csv')}`;
+    await writeFile(file, `${body}"d\ne.png",o`); // torn inside a quoted newline
+    const { rows, tornBytes } = await readLabelled(file);
+    expect(rows).toEqual([odd, plain]);
+    expect(tornBytes).toBe(Buffer.byteLength('"d\ne.png",o'));
+    expect(await readFile(file, 'utf8')).toBe(body);
+    await writeFile(file, `${body}c.png,maybe,red\n`);
+    await expect(readLabelled(file)).rejects.toThrow(`${file}:5: not a label row`);
+  });
 });
 
 describe('labelFolder', () => {

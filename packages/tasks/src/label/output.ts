@@ -60,7 +60,7 @@ function _csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** Splits one CSV line (RFC 4180 quoting, no embedded newlines since we never write them unquoted). */
+/** Splits one CSV record (RFC 4180 quoting; a quoted field may hold a newline). */
 function _csvSplit(line: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -80,6 +80,47 @@ function _csvSplit(line: string): string[] {
     } else cur += c;
   }
   out.push(cur);
+  return out;
+}
+
+interface _Record {
+  record: string;
+  /** 1-based line where it starts. */
+  line: number;
+  /** Offset just past its newline. */
+  end: number;
+}
+
+/** Complete newline-terminated lines (a torn tail is not one). */
+function _lines(text: string): _Record[] {
+  const out: _Record[] = [];
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+    out.push({ record: text.slice(start, i), line: out.length + 1, end: i + 1 });
+    start = i + 1;
+  }
+  return out;
+}
+
+/** Complete CSV records: a newline inside quotes (a file name may hold one) does not end a record. */
+function _csvRecords(text: string): _Record[] {
+  const out: _Record[] = [];
+  let quoted = false;
+  let start = 0;
+  let line = 1;
+  let startLine = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === '\n') {
+      if (!quoted) {
+        out.push({ record: text.slice(start, i), line: startLine, end: i + 1 });
+        start = i + 1;
+        startLine = line + 1;
+      }
+      line++;
+    }
+  }
   return out;
 }
 
@@ -148,18 +189,18 @@ export async function readLabelled(path: string): Promise<{ rows: LabelRow[]; to
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { rows: [], tornBytes: 0 };
     throw e;
   }
-  const end = text.lastIndexOf('\n') + 1;
+  const records = format === 'csv' ? _csvRecords(text) : _lines(text);
+  const end = records.at(-1)?.end ?? 0;
   const tornBytes = Buffer.byteLength(text.slice(end));
   if (tornBytes > 0) await truncate(path, Buffer.byteLength(text.slice(0, end)));
   const rows: LabelRow[] = [];
-  const lines = text.slice(0, end).split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (line === '' || (format === 'csv' && line === CSV_HEADER)) continue;
+  for (const { record, line } of records) {
+    if (record === '' || (format === 'csv' && record === CSV_HEADER)) continue;
     try {
-      rows.push(parseRow(line, format));
+      rows.push(parseRow(record, format));
     } catch (e) {
       const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      throw new Error(`${path}:${i + 1}: not a label row (${why}); fix or remove that line to resume`);
+      throw new Error(`${path}:${line}: not a label row (${why}); fix or remove that line to resume`);
     }
   }
   return { rows, tornBytes };
