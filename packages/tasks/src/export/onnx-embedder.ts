@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tokenizerFromJson, WordPieceTokenizer } from '@vlp/text';
 import { normalizeInto, type RgbImage } from '@vlp/vision';
 import type { Embedder } from '../zeroshot/embedder.js';
@@ -52,7 +52,7 @@ export interface OnnxEmbedderOptions {
   image: OnnxTower;
   text: OnnxTower;
   tokenizer: TextTokenizer;
-  /** Cache key of these weights (default: a hash of both sidecars and model paths). */
+  /** Cache key of these weights (default: a hash of both models' bytes and sidecars). */
   id?: string;
   /** Images or texts per run (default 64). */
   batchSize?: number;
@@ -121,7 +121,7 @@ export function onnxEmbedder(options: OnnxEmbedderOptions): OnnxEmbedder {
   const id =
     options.id ??
     `onnx:${createHash('sha256')
-      .update(JSON.stringify([resolve(image.path), resolve(text.path), image.sidecar, text.sidecar]))
+      .update(JSON.stringify([image.digest, text.digest, image.sidecar, text.sidecar]))
       .digest('hex')
       .slice(0, 16)}`;
   const embedImages = async (images: readonly RgbImage[]): Promise<Float32Array[]> => {

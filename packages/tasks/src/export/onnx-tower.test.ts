@@ -16,10 +16,10 @@ let dir: string;
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'red', 'apple', 'green'];
 
 /** Image: mean over H, W of NCHW pixels, then x @ W (W [3, 2]); not normalised. */
-function imageGraph(): Uint8Array {
+function imageGraph(weights = [1, 0, 0, 1, 1, 1]): Uint8Array {
   const g = new _GraphBuilder({}, 17);
   const pooled = g.op('ReduceMean', ['pixel_values'], { axes: { ints: [2, 3] }, keepdims: { i: 0 } }); // [B, 3]
-  const w = g.floats('visual.proj', [3, 2], new Float32Array([1, 0, 0, 1, 1, 1]));
+  const w = g.floats('visual.proj', [3, 2], new Float32Array(weights));
   g.op('MatMul', [pooled, w], {}, 'image_embeds'); // [B, 2]
   return g.build(
     'user_image',
@@ -136,6 +136,15 @@ describe('a user-style ONNX pair with hand-written sidecars', () => {
     expect(Array.from(t ?? [])).toEqual(unit([16, 4]).map((v) => expect.closeTo(v, 6)));
     expect(Array.from(u ?? [])).toEqual(unit([2 + 7 + 3, 3]).map((v) => expect.closeTo(v, 6)));
     await embedder.dispose();
+    // The cache id follows the weights, not the paths: the same files give the same id, new weights another.
+    const paths = { image: join(d, 'visual.onnx'), text: join(d, 'textual.onnx') };
+    const again = await loadOnnxEmbedder(paths);
+    expect(again.id).toBe(embedder.id);
+    await again.dispose();
+    await writeFile(join(d, 'visual.onnx'), imageGraph([2, 0, 0, 1, 1, 1]));
+    const changed = await loadOnnxEmbedder(paths);
+    expect(changed.id).not.toBe(embedder.id);
+    await changed.dispose();
   });
 
   it('refuses towers of different embedding sizes', async () => {

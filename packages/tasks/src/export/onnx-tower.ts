@@ -2,6 +2,7 @@
 // onnxruntime-node: loads the `.onnx` and its JSON sidecar, checks that the names the sidecar promises exist
 // in the graph, and maps preprocessed pixels or token ids to embedding rows (L2-normalised here when the
 // graph does not do it). Errors name the file and the problem.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ortThreads } from '@vlp/tensor-core';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -78,6 +79,8 @@ export class OnnxTower {
     /** Embedding length (the last dimension of the embedding output). */
     readonly dim: number,
     private readonly roles: ReadonlyMap<InputRole, { name: string; dtype: string }>,
+    /** SHA-256 (hex) of the `.onnx` bytes: identifies the weights (cache keys). */
+    readonly digest: string,
   ) {}
 
   /**
@@ -141,7 +144,8 @@ export class OnnxTower {
       throw bad('an image tower needs an "image" section');
     if (sidecar.kind === 'text' && sidecar.text === undefined)
       throw bad('a text tower needs a "text" section');
-    return new OnnxTower(modelPath, sidecar, session, dim, roles);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    return new OnnxTower(modelPath, sidecar, session, dim, roles, digest);
   }
 
   /** Runs the graph and returns the embedding output as rows (unit length). */
