@@ -1,6 +1,9 @@
 // End-to-end: Debian's Chromium (driven by playwright-core) against web mode with real services: the real
 // tensor-core backend report, @vlp/pretrain's ingest on a folder of real PNGs plus a corrupt one, and the
-// thumbnail job in a worker thread with progress over SSE. Screenshots go to apps/desktop/test-results/.
+// thumbnail job in a worker thread with progress over SSE; a short albef-tiny training run in a worker with
+// live charts; labelling a folder with the model it trained, a correction, CSV export and copy into
+// folders; ONNX export and import. Screenshots go to apps/desktop/test-results/ (and, with
+// VLP_UPDATE_SCREENSHOTS=1, to docs/screenshots/).
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,20 @@ import { startWebMode } from '../main/web/start.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const DOCS_SHOT = fileURLToPath(new URL('../../../../docs/screenshots/desktop-corpus.png', import.meta.url));
+const DOCS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+
+/**
+ * Saves a screenshot to test-results/ and, with VLP_UPDATE_SCREENSHOTS=1 only (so a test run leaves the
+ * working tree clean), copies it to docs/screenshots/desktop-<name>.png for the READMEs.
+ */
+async function shoot(name: string, options: { fullPage?: boolean } = { fullPage: true }): Promise<void> {
+  const file = join(RESULTS, `${name}.png`);
+  await page.screenshot({ path: file, ...options });
+  if (process.env.VLP_UPDATE_SCREENSHOTS === '1') {
+    await mkdir(DOCS, { recursive: true });
+    await copyFile(file, join(DOCS, `desktop-${name}.png`));
+  }
+}
 
 let tree: Tree;
 let server: WebServer;
@@ -130,7 +146,7 @@ describe('web mode in Chromium', () => {
     expect(await outside.locator('.reason').textContent()).toBe('outside-folders');
     expect(await report.locator('.samples img').count()).toBe(3);
     expect(await page.locator('#folders li code').textContent()).toBe(tree.allowed);
-    await page.screenshot({ path: join(RESULTS, 'corpus.png'), fullPage: true });
+    await page.screenshot({ path: join(RESULTS, 'corpus-added.png'), fullPage: true });
   });
 
   it('runs the thumbnail job in a worker and shows its progress events', async () => {
@@ -139,12 +155,7 @@ describe('web mode in Chromium', () => {
     await done.waitFor();
     expect(await done.locator('.job-state').textContent()).toMatch(/^done: 3 thumbnails, 1 failed, in /);
     expect(await done.locator('progress').getAttribute('value')).toBe('4');
-    await page.screenshot({ path: join(RESULTS, 'job.png'), fullPage: true });
-    // The README's picture is refreshed on request only, so a test run leaves the working tree clean.
-    if (process.env.VLP_UPDATE_SCREENSHOTS === '1') {
-      await mkdir(join(DOCS_SHOT, '..'), { recursive: true });
-      await copyFile(join(RESULTS, 'job.png'), DOCS_SHOT);
-    }
+    await shoot('corpus');
   });
 
   it('ingests an emoji folder with sidecar captions', async () => {
@@ -157,11 +168,11 @@ describe('web mode in Chromium', () => {
     expect(await report.locator('[data-count="skipped"]').textContent()).toBe('0');
   });
 
-  it('trains cavl-tiny in a worker: live loss and lr charts, pause, resume, checkpoints, preview', async () => {
+  it('trains albef-tiny in a worker: live loss and lr charts, pause, resume, checkpoints, preview', async () => {
     await page.locator('nav [data-screen="Train"]').click();
     expect(await page.locator('#train-webgpu').textContent()).toMatch(/^(WebGPU adapter: .+|No WebGPU: .+)$/);
     await page.locator('#train-corpus').selectOption('emoji');
-    await page.locator('#train-method').selectOption('cavl');
+    await page.locator('#train-method').selectOption('albef');
     await page.locator('#train-size').selectOption('tiny');
     await page.locator('#train-steps').fill('40');
     await page.locator('#train-start').click();
@@ -195,15 +206,15 @@ describe('web mode in Chromium', () => {
     await page.locator('#train-preview-accuracy[data-step="40"]').waitFor();
     expect(await page.locator('#train-preview figure').count()).toBe(6);
     expect(await page.locator('#train-preview figure img').count()).toBe(6);
-    await page.screenshot({ path: join(RESULTS, 'train.png'), fullPage: true });
+    await shoot('train');
   });
 
   it('labels a folder with the trained model, corrects one label, exports CSV, copies after confirming', async () => {
     await page.locator('nav [data-screen="Label"]').click();
     const model = page.locator('#label-model');
     await model.locator('option').nth(1).waitFor({ state: 'attached' });
-    // The newest trained model is preselected: the cavl-tiny run the previous test trained.
-    expect(await model.locator('option:checked').textContent()).toMatch(/^cavl-tiny \(.+\) \[trained\]$/);
+    // The newest trained model is preselected: the albef-tiny run the previous test trained.
+    expect(await model.locator('option:checked').textContent()).toMatch(/^albef-tiny \(.+\) \[trained\]$/);
     await page.locator('#label-folder').fill(labelDir);
     await page.locator('#label-labels-file').fill(join(labelDir, 'labels.txt'));
     await page.locator('#label-threshold').fill('0');
@@ -242,7 +253,7 @@ describe('web mode in Chromium', () => {
     const corrected = page.locator(`#label-results figure.corrected[data-path="${path}"]`);
     await corrected.waitFor();
     expect(await corrected.getAttribute('data-label')).toBe(after);
-    await page.screenshot({ path: join(RESULTS, 'label.png'), fullPage: true });
+    await shoot('label');
 
     // Export CSV into the labelled folder and read the file back.
     await page.locator('#label-export-format').selectOption('csv');
@@ -263,7 +274,7 @@ describe('web mode in Chromium', () => {
     await page.locator('#label-organise').click();
     await page.locator('#confirm-dialog').waitFor();
     expect(await page.locator('#confirm-dialog').textContent()).toContain(`Copy 9 images from ${labelDir}`);
-    await page.screenshot({ path: join(RESULTS, 'label-confirm.png') });
+    await shoot('label-confirm', {});
     await page.locator('#confirm-no').click();
     await page.locator('#label-status', { hasText: 'Copy cancelled.' }).waitFor();
     expect(await readdir(sortedDir)).toEqual([]);
@@ -288,16 +299,16 @@ describe('web mode in Chromium', () => {
     const [out] = await readdir(exportDir);
     const files = (await readdir(join(exportDir, out as string))).sort();
     expect(files).toEqual(['image.json', 'image.onnx', 'text.json', 'text.onnx', 'tokenizer.json']);
-    await page.locator('#models-import-name').fill('cavl-onnx');
+    await page.locator('#models-import-name').fill('albef-onnx');
     await page.locator('#models-import-image').fill(join(exportDir, out as string, 'image.onnx'));
     await page.locator('#models-import-text').fill(join(exportDir, out as string, 'text.onnx'));
     await page.locator('#models-import').click();
     await page.locator('#models-status[data-imported]').waitFor();
     const onnx = page.locator('#models-table tr[data-kind="onnx"]');
     await onnx.waitFor();
-    expect(await onnx.locator('td').first().textContent()).toBe('cavl-onnx');
+    expect(await onnx.locator('td').first().textContent()).toBe('albef-onnx');
     expect(await trained.locator('td').nth(2).textContent()).toMatch(/ on emoji, vocabulary \d+/);
-    await page.screenshot({ path: join(RESULTS, 'models.png'), fullPage: true });
+    await shoot('models');
     // The imported pair labels too (onnxruntime-node in the worker): same folder, same labels file.
     const id = (await page.locator('#models-status').getAttribute('data-imported')) ?? '';
     await page.locator('nav [data-screen="Label"]').click();

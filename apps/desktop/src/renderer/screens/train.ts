@@ -173,7 +173,7 @@ export function showTrain(root: HTMLElement, api: PreloadApi): () => void {
               h(
                 'figcaption',
                 {},
-                h('span', {}, item.predicted),
+                h('span', { title: 'the held-out caption ranked first' }, `→ ${item.predicted}`),
                 h('span', { class: 'note' }, `true: ${item.truth}`),
               ),
             ),
