@@ -3,7 +3,7 @@
 // captions JSON, a folder of images with sidecar .txt captions, WebDataset tar shards (streamed with
 // tar-stream; members grouped by key), and unaligned images (folders, recursive) and text (a passage per
 // line). Each reader yields raw candidates (captions still bytes); `ingest` checks and records them.
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { extract } from 'tar-stream';
@@ -57,15 +57,31 @@ function _paths(spec: SourceSpec): string[] {
 
 /**
  * A folder's regular files, recursively and sorted, following symlinks, plus a skip for every entry that
- * cannot be used: a dangling or looping symlink, a FIFO/socket/device named like an image, a directory
- * reached twice (a symlink loop such as `sub/up -> ..`, walked once, never forever).
+ * cannot be used: a dangling or looping symlink, a FIFO/socket/device named like an image, a subfolder that
+ * cannot be read, a directory reached twice (a symlink loop such as `sub/up -> ..`, walked once, never
+ * forever).
  */
 async function _walk(root: string): Promise<{ files: string[]; problems: _Candidate[] }> {
   const files: string[] = [];
   const problems: _Candidate[] = [];
   const seen = new Set<string>();
   const visit = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
+    let real: string;
+    let entries: Dirent[];
+    try {
+      real = await realpath(dir);
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (dir === root) throw error; // the source itself: unusable, the caller says so
+      const code = (error as { code?: string }).code ?? String(error);
+      problems.push({
+        kind: 'skip',
+        origin: dir,
+        reason: 'read-error',
+        message: `folder not readable (${code})`,
+      });
+      return;
+    }
     if (seen.has(real)) {
       problems.push({
         kind: 'skip',
@@ -76,7 +92,6 @@ async function _walk(root: string): Promise<{ files: string[]; problems: _Candid
       return;
     }
     seen.add(real);
-    const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(dir, e.name);
