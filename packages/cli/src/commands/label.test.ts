@@ -1,7 +1,7 @@
 // `vlp label` through createProgram() on real emoji PNGs with the colour baseline: labels from a file, the
 // threshold, CSV rows for every image, accuracy well above chance, resuming, copy / move (move refused
 // without --yes when nobody can be asked) and clear errors for bad arguments.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLabelled } from '@vlp/tasks';
@@ -86,6 +86,23 @@ describe('vlp label', () => {
     const base = ['label', 'colour', images, '--out', join(root, 'x.csv')];
     await expect(runVlp(base)).rejects.toThrow(/exactly one of --labels/);
     await expect(runVlp([...base, '--labels', 'red'])).rejects.toThrow(/at least two distinct labels/);
+    await expect(
+      runVlp(['label', 'colour', join(root, 'nowhere'), '--labels', 'a,b', '--out', join(root, 'z.csv')]),
+    ).rejects.toThrow(/nowhere: no such folder/);
+    await mkdir(join(root, 'empty'));
+    expect(
+      (
+        await runVlp([
+          'label',
+          'colour',
+          join(root, 'empty'),
+          '--labels',
+          'a,b',
+          '--out',
+          join(root, 'e.csv'),
+        ])
+      ).out,
+    ).toMatch(/^no images found \(looked for \.jpg/);
     await expect(runVlp([...base, '--labels-file', join(root, 'none.txt')])).rejects.toThrow(
       /none\.txt: cannot read/,
     );

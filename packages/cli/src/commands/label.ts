@@ -2,7 +2,7 @@
 // CSV / JSONL file, optionally copying or moving each image into one folder per label. Resumable: a rerun
 // of the same command skips what the output already holds; Ctrl-C stops after the current batch.
 import { readFile } from 'node:fs/promises';
-import { type LabelSummary, labelFolder } from '@vlp/tasks';
+import { LABEL_IMAGE_EXTENSIONS, type LabelSummary, labelFolder } from '@vlp/tasks';
 import { releaseBackends } from '@vlp/tensor-core';
 import type { Command } from 'commander';
 import { _askYesNo, _duration, _int, _list, _loadEmbedder, _num, _Progress } from './_common.js';
@@ -49,6 +49,7 @@ async function _readLabels(o: _LabelOptions): Promise<string[]> {
 
 /** The summary lines printed after a run. */
 export function _formatLabelSummary(s: LabelSummary, seconds: number): string {
+  if (s.total === 0) return `no images found (looked for ${[...LABEL_IMAGE_EXTENSIONS].join(' ')})`;
   const lines = [
     `${s.labelled} labelled, ${s.skipped} unreadable, ${s.resumed} already in ${s.output}` +
       (s.aborted ? ' (interrupted: run the same command again to resume)' : ''),

@@ -85,6 +85,12 @@ describe('walkImages', () => {
     expect(new Set(paths).size).toBe(paths.length);
     expect(paths.some((p) => p.endsWith('.txt'))).toBe(false);
   });
+
+  it('names a missing folder or a file given as the folder', async () => {
+    const missing = join(root, 'nope');
+    await expect(walkImages(missing).next()).rejects.toThrow(`${missing}: no such folder`);
+    await expect(walkImages(join(src, 'notes.txt')).next()).rejects.toThrow(/notes\.txt: not a folder/);
+  });
 });
 
 describe('output rows', () => {

@@ -3,7 +3,7 @@
 // move destination inside the tree) are never entered. Yields paths in sorted order, one folder at a time,
 // so the listing can stream; only the paths are held, never image data.
 import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
 /**
@@ -66,8 +66,11 @@ export async function* walkImages(dir: string, options: WalkOptions = {}): Async
     const id = await _identity(ex);
     if (id !== undefined) seen.add(id);
   }
-  const rootId = await _identity(await realpath(dir));
-  if (rootId === undefined) throw new Error(`not a folder: ${dir}`);
+  const root = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`${dir}: ${e.code === 'ENOENT' ? 'no such folder' : `cannot read (${e.code})`}`);
+  });
+  if (!root.isDirectory()) throw new Error(`${dir}: not a folder`);
+  const rootId = `${root.dev}:${root.ino}`;
   async function* visit(folder: string, id: string): AsyncGenerator<string> {
     if (seen.has(id)) return;
     seen.add(id);
