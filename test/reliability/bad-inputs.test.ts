@@ -94,16 +94,13 @@ function jpegDeclaring(jpeg: Buffer, w: number, h: number): Buffer {
   throw new Error('no SOF marker');
 }
 
-const noise = (w: number, h: number, seed: number) =>
-  sharp({
-    create: {
-      width: w,
-      height: h,
-      channels: 3,
-      background: { r: seed % 256, g: 40, b: 90 },
-      noise: { type: 'gaussian', mean: 128, sigma: 40 },
-    },
-  });
+/** A w x h image of seeded noise (sharp's own noise generator is not seeded: files would vary per run). */
+function noise(w: number, h: number, seed: number) {
+  const rng = new Rng(1000 + seed);
+  const px = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < px.length; i++) px[i] = Math.max(0, Math.min(255, Math.round(128 + 40 * rng.normal())));
+  return sharp(px, { raw: { width: w, height: h, channels: 3 } });
+}
 
 /** `n` bytes flipped at seeded positions after the first `skip` bytes (the header stays readable). */
 function flipBytes(bytes: Buffer, seed: number, n: number, skip: number): Buffer {
