@@ -63,18 +63,27 @@ export class CorpusService {
     // One skip per symlink that leads out (named by the link, so nothing of what lies behind it is shown).
     const links = new Set<string>();
     const outsideSkip = async (rel: string, source: string) => {
-      let link = resolve(outDir, rel);
+      const file = resolve(outDir, rel);
+      let link = file;
+      let viaLink = false;
       for (let parent = dirname(link); parent !== link; parent = dirname(link)) {
-        if ((await inside(parent)) !== null) break;
+        if ((await inside(parent)) !== null) {
+          viaLink = true;
+          break;
+        }
         link = parent;
       }
-      if (links.has(link)) return;
-      links.add(link);
+      // A path the source itself names outside (a JSONL/CSV row) is reported as written.
+      const shown = viaLink ? link : file;
+      if (links.has(shown)) return;
+      links.add(shown);
       manifest.skipped.push({
         source,
-        path: relative(outDir, link),
+        path: relative(outDir, shown),
         reason: 'outside-folders',
-        message: 'a symlink leading outside the folders you picked: what it leads to is left out',
+        message: viaLink
+          ? 'a symlink leading outside the folders you picked: what it leads to is left out'
+          : 'outside the folders you picked: left out',
       });
     };
     const keep = async <T extends { image: { path: string } | object; source: string }>(entries: T[]) => {

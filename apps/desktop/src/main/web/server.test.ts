@@ -1,7 +1,7 @@
 // Web mode's defences, tried for real over HTTP: the token on every API call, Host and Origin checks, no
 // CORS, the CSP, zod on every argument, and the folder allow-list on every call that takes a path.
 
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -269,6 +269,26 @@ describe('web mode: training calls', () => {
     expect((await api('trainControl', { id: 'no-such-run', action: 'pause' })).status).toBe(404);
     expect((await api('trainControl', { id: 'x', action: 'explode' })).status).toBe(400);
     expect(JSON.parse((await api('trainList', {})).body).result).toEqual([]);
+  });
+});
+
+describe('web mode: a caption source naming an image outside', () => {
+  it('drops it from the manifest as outside-folders and trains on nothing from it', async () => {
+    const dir = join(tree.allowed, 'listed');
+    await mkdir(dir);
+    const rows = [
+      { image: tree.secret, caption: 'a secret' },
+      { image: join(tree.allowed, 'red.png'), caption: 'a red square' },
+    ];
+    await writeFile(join(dir, 'pairs.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
+    const r = await api('corpusAdd', { name: 'listed', kind: 'jsonl', path: join(dir, 'pairs.jsonl') });
+    expect(r.status).toBe(200);
+    const report = JSON.parse(r.body).result;
+    expect(report.counts.pairs).toBe(1);
+    const out = report.skipped.filter((s: { reason: string }) => s.reason === 'outside-folders');
+    expect(out).toHaveLength(1);
+    const manifest = JSON.parse(await readFile(report.manifestPath, 'utf8'));
+    expect(manifest.pairs.map((p: { captions: string[] }) => p.captions[0])).toEqual(['a red square']);
   });
 });
 
