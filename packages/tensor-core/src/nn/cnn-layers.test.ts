@@ -180,10 +180,10 @@ function cnnSuite(backend: BackendName): void {
 
 for (const backend of await layerBackends()) cnnSuite(backend);
 
-describe('Conv2d without a Conv2DBackpropFilter kernel (the wasm situation), on cpu', () => {
+describe("Conv2d's own filter gradient (im2col + MatMul), on cpu", () => {
   beforeAll(() => useBackend('cpu'));
 
-  it('computes the same gradients through the fallback as through the native kernel', async () => {
+  it('computes the same gradients as tfjs conv2d with its native Conv2DBackpropFilter kernel', async () => {
     const rng = new Rng(5);
     const cases: Array<{ h: number; k: number; stride: number; padding: 'same' | 'valid' | number }> = [
       { h: 5, k: 3, stride: 2, padding: 'same' },
@@ -191,38 +191,55 @@ describe('Conv2d without a Conv2DBackpropFilter kernel (the wasm situation), on 
       { h: 6, k: 3, stride: 2, padding: 'valid' }, // last row unused
       { h: 6, k: 2, stride: 2, padding: 1 },
       { h: 4, k: 3, stride: 1, padding: 'same' },
+      { h: 7, k: 1, stride: 2, padding: 'valid' }, // a ResNet downsample shortcut
     ];
-    const grads = (conv: Conv2d, x: tf.Tensor, r: tf.Tensor) =>
-      tf.tidy(() => {
-        const f = (a: tf.Tensor) => tf.sum(tf.mul(conv.forward(a), r)) as tf.Scalar;
-        const dx = tf.grad(f)(x);
-        const { grads: g, value } = tf.variableGrads(() => f(x), conv.parameters());
-        return [dx, value, g[conv.weight.name] as tf.Tensor, g[conv.bias?.name ?? ''] as tf.Tensor];
-      });
     for (const c of cases) {
       const conv = new Conv2d(2, 3, c.k, { stride: c.stride, padding: c.padding, rng });
       const x = randn(rng, [2, c.h, c.h, 2]);
-      const yShape = conv.forward(x).shape;
-      const r = randn(rng, yShape);
-      const native = grads(conv, x, r);
-      const config = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-      if (config === undefined) throw new Error('cpu backend lost its Conv2DBackpropFilter kernel');
-      tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-      let fallback: tf.Tensor[];
-      try {
-        fallback = grads(conv, x, r);
-      } finally {
-        tf.registerKernel(config);
-      }
-      for (let i = 0; i < native.length; i++) {
-        const a = await values(native[i] as tf.Tensor);
-        const b = await values(fallback[i] as tf.Tensor);
-        expect(b.length).toBe(a.length);
-        a.forEach((v, j) => {
-          expect(Math.abs(v - (b[j] as number))).toBeLessThan(1e-4);
+      const r = randn(rng, conv.forward(x).shape);
+      const w = conv.weight as tf.Tensor4D;
+      const b = conv.bias as tf.Tensor;
+      const pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
+        typeof c.padding === 'number'
+          ? [
+              [0, 0],
+              [c.padding, c.padding],
+              [c.padding, c.padding],
+              [0, 0],
+            ]
+          : c.padding;
+      const ours = [
+        tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(conv.forward(a), r)) as tf.Scalar)(x)),
+      ];
+      const ourParams = tf.tidy(() => {
+        const { grads: g } = tf.variableGrads(
+          () => tf.sum(tf.mul(conv.forward(x), r)) as tf.Scalar,
+          conv.parameters(),
+        );
+        return [g[conv.weight.name] as tf.Tensor, g[conv.bias?.name ?? ''] as tf.Tensor];
+      });
+      const native = tf.tidy(() =>
+        tf.grads(
+          (a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+            tf.sum(
+              tf.mul(tf.add(tf.conv2d(a as tf.Tensor4D, ww as tf.Tensor4D, c.stride, pad), bb), r),
+            ) as tf.Scalar,
+        )([x, w, b]),
+      );
+      const pairs: Array<[tf.Tensor, tf.Tensor]> = [
+        [ours[0] as tf.Tensor, native[0] as tf.Tensor],
+        [ourParams[0] as tf.Tensor, native[1] as tf.Tensor],
+        [ourParams[1] as tf.Tensor, native[2] as tf.Tensor],
+      ];
+      for (const [o, n] of pairs) {
+        const a = await values(n);
+        const v = await values(o);
+        expect(v.length).toBe(a.length);
+        a.forEach((e, j) => {
+          expect(Math.abs(e - (v[j] as number))).toBeLessThan(1e-4);
         });
       }
-      tf.dispose([x, r, native, fallback]);
+      tf.dispose([x, r, ...ours, ...ourParams, ...native]);
       conv.dispose();
     }
   });
