@@ -170,6 +170,33 @@ describe('ingest', () => {
     expect(manifest.pairs[0]?.captions).toEqual(['a red, square "box"', 'red one', 'red c1', 'red c2']);
   });
 
+  it('JSON that parses but has the wrong shape is a parse-error skip, never a crash of the whole ingest', async () => {
+    await writeFile(join(dir, 'shapes.jsonl'), 'null\n[1, 2]\n"img/red.png"\n42\n');
+    await writeFile(
+      join(dir, 'shapes-karpathy.json'),
+      JSON.stringify({ images: [null, 7, { filename: 'img/red.png', sentences: [{ raw: 'red' }] }] }),
+    );
+    await writeFile(
+      join(dir, 'shapes-coco.json'),
+      JSON.stringify({
+        images: [null, { id: 1 }, { id: 2, file_name: 'img/blue.jpg' }],
+        annotations: [null, { image_id: 2, caption: 'blue' }],
+      }),
+    );
+    const { manifest } = await ingest(
+      [
+        { kind: 'jsonl', name: 'j', path: join(dir, 'shapes.jsonl') },
+        { kind: 'karpathy', name: 'k', path: join(dir, 'shapes-karpathy.json') },
+        { kind: 'coco', name: 'c', path: join(dir, 'shapes-coco.json') },
+      ],
+      { outDir: join(dir, 'out-shapes') },
+    );
+    expect(reasons(manifest, 'j')).toEqual(['parse-error', 'parse-error', 'parse-error', 'parse-error']);
+    expect(reasons(manifest, 'k')).toEqual(['parse-error', 'parse-error']);
+    expect(reasons(manifest, 'c')).toEqual(['parse-error', 'parse-error']);
+    expect(manifest.pairs.map((p) => p.captions)).toEqual([['red'], ['blue']]);
+  });
+
   it('reads sidecar folders, WebDataset shards (byte ranges), image folders and text files', async () => {
     const sc = join(dir, 'sidecar');
     await mkdir(sc, { recursive: true });

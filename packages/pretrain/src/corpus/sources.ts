@@ -160,6 +160,10 @@ async function* _jsonl(spec: SourceSpec, file: string): AsyncGenerator<_Candidat
       yield { kind: 'skip', origin, reason: 'parse-error', message: String(e) };
       continue;
     }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      yield { kind: 'skip', origin, reason: 'parse-error', message: 'line is JSON but not an object' };
+      continue;
+    }
     const image = row[imageKey];
     if (typeof image !== 'string') {
       yield { kind: 'skip', origin, reason: 'parse-error', message: `no string field "${imageKey}"` };
@@ -212,8 +216,12 @@ async function* _karpathy(spec: SourceSpec, file: string): AsyncGenerator<_Candi
   };
   if (!Array.isArray(data.images)) throw new Error(`${file}: not a Karpathy-split JSON (no "images" list)`);
   for (const [i, im] of data.images.entries()) {
-    if (spec.splits && !spec.splits.includes(im.split ?? '')) continue;
     const origin = `${file}:images[${i}]`;
+    if (typeof im !== 'object' || im === null) {
+      yield { kind: 'skip', origin, reason: 'parse-error', message: 'entry is not an object' };
+      continue;
+    }
+    if (spec.splits && !spec.splits.includes(im.split ?? '')) continue;
     if (typeof im.filename !== 'string') {
       yield { kind: 'skip', origin, reason: 'parse-error', message: 'no filename' };
       continue;
@@ -240,9 +248,20 @@ async function* _coco(spec: SourceSpec, file: string): AsyncGenerator<_Candidate
     throw new Error(`${file}: not a COCO captions JSON (needs "images" and "annotations")`);
   }
   const byImage = new Map<number, Uint8Array[]>();
-  for (const a of data.annotations)
+  for (const a of data.annotations) {
+    if (typeof a !== 'object' || a === null) continue; // not a caption of any image
     byImage.set(a.image_id, [...(byImage.get(a.image_id) ?? []), ..._captionBytes(a.caption)]);
-  for (const im of data.images) {
+  }
+  for (const [i, im] of data.images.entries()) {
+    if (typeof im !== 'object' || im === null || typeof im.file_name !== 'string') {
+      yield {
+        kind: 'skip',
+        origin: `${file}:images[${i}]`,
+        reason: 'parse-error',
+        message: 'no string file_name',
+      };
+      continue;
+    }
     yield {
       kind: 'pair',
       origin: `${file}:image ${im.id}`,
