@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CorpusManifest, readManifest } from '@vlp/pretrain';
+import { type CorpusManifest, ingest, readManifest } from '@vlp/pretrain';
 import {
   CheckpointError,
   decodeSafetensors,
@@ -445,6 +445,105 @@ describe('safetensors reader', () => {
         check(bytes, 'valid file, mutated (flip / cut / insert / length)');
       }),
       { seed: 33, numRuns: 500 },
+    );
+  });
+});
+
+describe('ingest of fuzzed JSONL and CSV sources', () => {
+  it('any lines: a line without a skip record became a pair or a duplicate; every skip has a reason; nothing throws', async () => {
+    const img = join(dir, 'fuzz-img.png');
+    const { default: sharp } = await import('sharp');
+    await writeFile(
+      img,
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 9, g: 9, b: 9 } } })
+        .png()
+        .toBuffer(),
+    );
+    const imagePath = fc.constantFrom(
+      img,
+      'fuzz-img.png',
+      'missing.png',
+      '/dev/zero',
+      '/dev/urandom',
+      '/proc/self/environ',
+      '/',
+      '',
+      'a\u0000b.png',
+      '../../../../etc/passwd',
+    );
+    const caption = fc.oneof(
+      anyText,
+      fc.constant(''),
+      fc.array(anyText, { maxLength: 3 }),
+      fc.integer(),
+      fc.constant(null),
+    );
+    const line = fc.oneof(
+      fc.record({ image: imagePath, caption }).map((r) => new TextEncoder().encode(JSON.stringify(r))),
+      fc.jsonValue({ maxDepth: 2 }).map((j) => new TextEncoder().encode(JSON.stringify(j))),
+      fc.uint8Array({ maxLength: 40 }).map((b) => b.filter((x) => x !== 0x0a)),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 8 }), async (lines) => {
+        const file = join(dir, `fuzz-${run++}.jsonl`);
+        const parts: Uint8Array[] = [];
+        for (const l of lines) parts.push(l, new Uint8Array([0x0a]));
+        await writeFile(file, Buffer.concat(parts));
+        const { manifest } = await ingest([{ kind: 'jsonl', name: 'f', path: file }], {
+          outDir: join(dir, 'fuzz-out'),
+        });
+        const nonEmpty = lines.filter((l) => {
+          const end = l.length > 0 && l[l.length - 1] === 0x0d ? l.length - 1 : l.length;
+          return end > 0;
+        }).length;
+        const c = manifest.sources[0]?.counts;
+        // A line with a skip record (the line, or one of its captions) may still give a pair; a line
+        // without one must have given a pair or a duplicate: nothing vanishes unreported.
+        const skippedLines = new Set(manifest.skipped.map((x) => /:(\d+)(#caption\d+)?$/.exec(x.path)?.[1]));
+        expect(skippedLines.has(undefined)).toBe(false);
+        const accepted = (c?.pairs ?? 0) + (c?.duplicates ?? 0);
+        expect(accepted).toBeGreaterThanOrEqual(nonEmpty - skippedLines.size);
+        expect(accepted).toBeLessThanOrEqual(nonEmpty);
+        for (const s of manifest.skipped) expect(s.reason.length * s.message.length).toBeGreaterThan(0);
+        figures.count(
+          'fuzzed JSONL source (hostile image paths, any captions, any bytes)',
+          'ingest',
+          'every line accounted for',
+        );
+      }),
+      { seed: 40, numRuns: 60 },
+    );
+  });
+
+  it('any CSV bytes: a manifest or an Error naming the file', async () => {
+    let run = 0;
+    const cell = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('image', 'caption', '"', '""', ',', '\n', '\r\n'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc
+            .array(cell, { maxLength: 30 })
+            .map((c) => new TextEncoder().encode(`image,caption\n${c.join('')}`)),
+        ),
+        async (bytes) => {
+          const file = join(dir, `fuzz-${run++}.csv`);
+          await writeFile(file, bytes);
+          try {
+            await ingest([{ kind: 'csv', name: 'f', path: file }], { outDir: join(dir, 'fuzz-out') });
+            figures.count('fuzzed CSV source', 'ingest', 'manifest');
+          } catch (e) {
+            expect(e).toBeInstanceOf(Error);
+            expect((e as Error).message).toContain(file);
+            figures.count('fuzzed CSV source', 'ingest', 'Error naming the file');
+          }
+        },
+      ),
+      { seed: 41, numRuns: 80 },
     );
   });
 });
