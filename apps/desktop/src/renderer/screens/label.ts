@@ -19,6 +19,9 @@ export function splitLabels(text: string): string[] {
 
 const fileName = (path: string) => path.split('/').pop() ?? path;
 
+/** Thumbnails shown per label (the highest scores); the rest are counted, and all are in the exports. */
+const GRID_LIMIT = 120;
+
 /** Asks in an in-page modal dialog; resolves true only on the confirm button. */
 function confirmDialog(question: string, confirmLabel: string): Promise<boolean> {
   return new Promise((done) => {
@@ -213,7 +216,13 @@ export function showLabel(root: HTMLElement, api: PreloadApi, mode: 'electron' |
           'section',
           { class: 'card group', 'data-group': label, 'data-count': String(members.length) },
           h('h3', {}, `${label} `, h('span', { class: 'note' }, `(${members.length})`)),
-          h('div', { class: 'label-grid' }, ...members.map((r) => card(r, choices))),
+          h('div', { class: 'label-grid' }, ...members.slice(0, GRID_LIMIT).map((r) => card(r, choices))),
+          members.length > GRID_LIMIT &&
+            h(
+              'p',
+              { class: 'note' },
+              `${members.length - GRID_LIMIT} more with lower scores: in the export and the run's output`,
+            ),
         );
       }),
       skipped.length > 0 &&

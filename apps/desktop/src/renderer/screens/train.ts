@@ -101,6 +101,7 @@ export function showTrain(root: HTMLElement, api: PreloadApi): () => void {
   const corpus = h('select', { id: 'train-corpus' });
   const steps = h('input', { type: 'number', id: 'train-steps', min: '1', value: '200' });
   const batch = h('input', { type: 'number', id: 'train-batch', min: '2', value: '8' });
+  const lrInput = h('input', { type: 'number', id: 'train-lr', min: '0', step: '0.0001', value: '0.002' });
   const startButton = h('button', { class: 'primary', id: 'train-start', type: 'submit' }, 'Start');
   const pause = h('button', { type: 'button', id: 'train-pause', disabled: true }, 'Pause');
   const resume = h('button', { type: 'button', id: 'train-resume', disabled: true }, 'Resume');
@@ -282,6 +283,8 @@ export function showTrain(root: HTMLElement, api: PreloadApi): () => void {
         steps,
         h('label', { for: 'train-batch' }, 'Batch'),
         batch,
+        h('label', { for: 'train-lr', title: 'peak learning rate (cosine schedule with warm-up)' }, 'lr'),
+        lrInput,
         startButton,
         controls.description,
       );
@@ -300,6 +303,7 @@ export function showTrain(root: HTMLElement, api: PreloadApi): () => void {
             recipe,
             steps: Number(steps.value),
             batchSize: Number(batch.value),
+            lr: Number(lrInput.value),
           })
           .then(
             (run) => {
