@@ -134,6 +134,31 @@ describe('vlp label killed and restarted', () => {
     expect(rows.filter((r) => r.status === 'skipped').map((r) => r.path)).toEqual(['a/truncated.png']);
   });
 
+  it('stops after the current batch on SIGINT (exit 130), and the rerun completes', async () => {
+    const dir = join(root, 'sigint');
+    const rels = await makeFolder(dir);
+    const out = join(root, 'sigint.csv');
+    const args = [dir, '--labels', LABELS, '--out', out, '--batch-size', '2', '--concurrency', '1'];
+    const child = label(args);
+    let stdout = '';
+    child.stdout?.on('data', (d) => {
+      stdout += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    while ((await rowsIn(out)) < 6) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/interrupted: run the same command again to resume/);
+    const text = await readFile(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true); // a clean stop leaves no torn line
+    const done = await rowsIn(out);
+    expect(done).toBeLessThan(N + 1);
+    const summary = await fullRun(args);
+    expect([summary.resumed, summary.tornBytes]).toEqual([done, 0]);
+    const { rows } = await readLabelled(out);
+    expect(rows.map((r) => r.path).sort()).toEqual(rels);
+  });
+
   it('moves every file exactly once across two SIGKILLs, losing none (CSV output)', async () => {
     const dir = join(root, 'tomove');
     const rels = await makeFolder(dir);

@@ -103,7 +103,8 @@ Examples:
       const { embedder, dispose } = await _loadEmbedder(model, o.backend);
       const controller = new AbortController();
       const onSigint = () => {
-        process.stderr.write('\nstopping after this batch...\n');
+        if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: every written row is on disk
+        process.stderr.write('\nstopping after this batch (Ctrl-C again to stop now)...\n');
         controller.abort();
       };
       process.on('SIGINT', onSigint);
