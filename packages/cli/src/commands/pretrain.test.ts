@@ -2,6 +2,7 @@
 // CAVL for a few steps (checkpoints, refusal to overwrite, --resume), then `vlp eval` (labelled folder and
 // Karpathy JSON) and `vlp label` with the trained-model directory; the colour baseline scores well above
 // chance on the same folder and Karpathy JSON.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,45 @@ describe('vlp pretrain / eval / label', () => {
     await expect(
       runVlp(['pretrain', '--recipe', 'nope', '--corpus', corpus, '--out', join(root, 'x')]),
     ).rejects.toThrow(/nope/);
+  });
+
+  it('checkpoints on Ctrl-C (exit 130, no model yet) and --resume finishes the run', async () => {
+    const out = join(root, 'interrupted');
+    const args = ['pretrain', '--recipe', 'cavl-tiny', '--corpus', join(root, 'corpus'), '--out', out];
+    const common = [
+      '--steps',
+      '40',
+      '--batch-size',
+      '8',
+      '--lr',
+      '1e-3',
+      '--vocab-size',
+      '200',
+      '--checkpoint-every',
+      '2',
+    ];
+    let stopped = false;
+    const poll = setInterval(() => {
+      if (!stopped && existsSync(join(out, 'checkpoints', 'step-00000002'))) {
+        stopped = true;
+        process.emit('SIGINT', 'SIGINT'); // what Ctrl-C delivers to the handlers, without killing vitest
+      }
+    }, 5);
+    let first: { out: string; exitCode: number | undefined };
+    try {
+      first = await runVlp([...args, ...common]);
+    } finally {
+      clearInterval(poll);
+    }
+    expect(first.exitCode).toBe(130);
+    expect(first.out).toMatch(/interrupted; a checkpoint was saved: rerun with --resume/);
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+    const stoppedAt = Number(/trained to step (\d+)/.exec(first.out)?.[1]);
+    expect(stoppedAt).toBeGreaterThanOrEqual(2);
+    expect(stoppedAt).toBeLessThan(40);
+    const second = JSON.parse((await runVlp([...args, ...common, '--resume', '--json'])).out);
+    expect(second).toMatchObject({ startStep: stoppedAt, step: 40, reason: 'completed', model: out });
+    expect(existsSync(join(out, 'model.json'))).toBe(true);
   });
 
   it('evaluates the trained model and the colour baseline on a labelled folder and a Karpathy JSON', async () => {
