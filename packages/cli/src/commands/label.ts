@@ -57,7 +57,7 @@ export function _formatLabelSummary(s: LabelSummary, seconds: number): string {
   if (s.labelled > 0) lines.push(`${(s.labelled / Math.max(seconds, 1e-9)).toFixed(1)} images/s`);
   const per = Object.entries(s.perLabel).sort((a, b) => b[1] - a[1]);
   if (per.length > 0) lines.push(`per label: ${per.map(([l, n]) => `${l} ${n}`).join(', ')}`);
-  if (s.reorganised > 0) lines.push(`${s.reorganised} images from the interrupted run sorted now`);
+  if (s.reorganised > 0) lines.push(`${s.reorganised} images labelled by an earlier run sorted now`);
   return lines.join('\n');
 }
 

@@ -316,6 +316,16 @@ describe('labelFolder', () => {
     }
   });
 
+  it('sorts what an earlier run without --copy-to labelled when a rerun adds it', async () => {
+    const out = join(root, 'later-copy.csv');
+    const base = { dir: src, embedder: colourEmbedder(), labels: LABELS, output: out };
+    await labelFolder(base);
+    const dest = join(root, 'later-sorted');
+    const s = await labelFolder({ ...base, copyTo: dest });
+    expect([s.reorganised, s.labelled, s.resumed]).toEqual([N_GOOD, 0, N_GOOD + 1]);
+    expect((await filesUnder(dest)).length).toBe(N_GOOD);
+  });
+
   it('organiseFile takes the next free suffix', async () => {
     const dir = join(root, 'suffix');
     await mkdir(dir);

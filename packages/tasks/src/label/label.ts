@@ -92,8 +92,9 @@ export interface LabelSummary {
   /** Images per label decided in this run (including 'unknown'). */
   perLabel: Record<string, number>;
   /**
-   * Images an earlier run labelled but was killed before copying / moving, copied / moved now (only the
-   * last batch of a killed run can be in that state: its rows reach the disk before its files move).
+   * Images an earlier run labelled but did not copy / move, copied / moved now: the tail of the last batch
+   * of a killed run (its rows reach the disk before its files move), or every image when the earlier run
+   * had no copy / move.
    */
   reorganised: number;
   /** Bytes of a torn last line dropped from the output before resuming. */
