@@ -197,6 +197,40 @@ describe('ingest', () => {
     expect(manifest.pairs.map((p) => p.captions)).toEqual([['red'], ['blue']]);
   });
 
+  it('a missing, empty, cut or corrupt WebDataset shard is a skip naming it; the other shards go on', async () => {
+    const whole = await tarOf([
+      ['k1.png', red],
+      ['k1.txt', 'a red square'],
+      ['k2.jpg', blue],
+      ['k2.txt', 'a blue square'],
+    ]);
+    const shard = (name: string, bytes: Buffer) =>
+      writeFile(join(dir, name), bytes).then(() => join(dir, name));
+    const good = await shard('w-good.tar', whole);
+    const empty = await shard('w-empty.tar', Buffer.alloc(0));
+    const second = 512 + Math.ceil(red.length / 512) * 512; // header of k1.txt
+    const cut = await shard('w-cut.tar', whole.subarray(0, second + 1024)); // ends at a member boundary
+    const bad = Buffer.from(whole);
+    bad[second] = (bad[second] as number) ^ 0xff; // k1.txt's header no longer matches its checksum
+    const corrupt = await shard('w-corrupt.tar', bad);
+    const missing = join(dir, 'w-missing.tar');
+    const { manifest } = await ingest(
+      [{ kind: 'webdataset', name: 'w', path: [missing, empty, cut, corrupt, good] }],
+      {
+        outDir: join(dir, 'out-shards'),
+      },
+    );
+    const byShard = (f: string) => manifest.skipped.filter((x) => x.path.endsWith(f)).map((x) => x.reason);
+    expect(byShard('w-missing.tar')).toEqual(['not-found']);
+    expect(byShard('w-empty.tar')).toEqual(['empty-file']);
+    expect(byShard('w-cut.tar')).toEqual(['truncated']);
+    expect(byShard('w-corrupt.tar')).toEqual(['corrupt']);
+    // The cut shard's k1 was whole: kept. The corrupt shard lost k1.txt: k1 has no caption there. The
+    // good shard's k1 is a duplicate of the cut shard's; its k2 follows.
+    expect(manifest.pairs.map((p) => p.captions[0])).toEqual(['a red square', 'a blue square']);
+    expect(manifest.skipped.find((x) => x.path.endsWith('w-corrupt.tar:k1'))?.reason).toBe('no-caption');
+  });
+
   it('reads sidecar folders, WebDataset shards (byte ranges), image folders and text files', async () => {
     const sc = join(dir, 'sidecar');
     await mkdir(sc, { recursive: true });

@@ -296,8 +296,12 @@ async function* _sidecar(dir: string): AsyncGenerator<_Candidate> {
 
 async function* _webdataset(shard: string): AsyncGenerator<_Candidate> {
   const ex = extract();
-  createReadStream(shard).pipe(ex);
+  const src = createReadStream(shard);
+  src.on('error', (e) => ex.destroy(e)); // pipe() does not forward errors: a missing shard would hang
+  src.pipe(ex);
   let key: string | undefined;
+  let members = 0;
+  let dataEnd = 0;
   let group: {
     images: Array<{ member: string; offset: number; bytes: Uint8Array }>;
     captions: Uint8Array[];
@@ -314,35 +318,72 @@ async function* _webdataset(shard: string): AsyncGenerator<_Candidate> {
     }
     group = { images: [], captions: [] };
   };
-  for await (const entry of ex) {
-    const name = entry.header.name;
-    const base = basename(name);
-    const dot = base.indexOf('.');
-    const k = dot < 0 ? name : name.slice(0, name.length - base.length + dot);
-    const ext = dot < 0 ? '' : base.slice(dot).toLowerCase();
-    const chunks: Uint8Array[] = [];
-    for await (const c of entry) chunks.push(c as Uint8Array);
-    if (entry.header.type !== 'file') continue;
-    if (k !== key) {
-      yield* flush();
-      key = k;
-    }
-    const bytes = new Uint8Array(Buffer.concat(chunks));
-    // tar-stream's entry stream knows where its header started; the data follows the 512-byte header.
-    const offset = (entry as unknown as { offset: number }).offset + 512;
-    if (IMAGE_EXTENSIONS.includes(ext)) group.images.push({ member: name, offset, bytes });
-    else if (ext === '.txt') group.captions.push(bytes);
-    else if (ext === '.json') {
-      const t = _decodeUtf8(bytes);
-      try {
-        const j = t === undefined ? {} : (JSON.parse(t) as Record<string, unknown>);
-        group.captions.push(..._captionBytes(j.caption ?? j.text ?? j.captions));
-      } catch {
-        // A broken .json sidecar only loses its caption; a .txt may still provide one.
+  try {
+    for await (const entry of ex) {
+      const name = entry.header.name;
+      const base = basename(name);
+      const dot = base.indexOf('.');
+      const k = dot < 0 ? name : name.slice(0, name.length - base.length + dot);
+      const ext = dot < 0 ? '' : base.slice(dot).toLowerCase();
+      const chunks: Uint8Array[] = [];
+      for await (const c of entry) chunks.push(c as Uint8Array);
+      if (entry.header.type !== 'file') continue;
+      if (k !== key) {
+        yield* flush();
+        key = k;
       }
+      const bytes = new Uint8Array(Buffer.concat(chunks));
+      // tar-stream's entry stream knows where its header started; the data follows the 512-byte header.
+      const offset = (entry as unknown as { offset: number }).offset + 512;
+      if (IMAGE_EXTENSIONS.includes(ext)) group.images.push({ member: name, offset, bytes });
+      else if (ext === '.txt') group.captions.push(bytes);
+      else if (ext === '.json') {
+        const t = _decodeUtf8(bytes);
+        try {
+          const j = t === undefined ? {} : (JSON.parse(t) as Record<string, unknown>);
+          group.captions.push(..._captionBytes(j.caption ?? j.text ?? j.captions));
+        } catch {
+          // A broken .json sidecar only loses its caption; a .txt may still provide one.
+        }
+      }
+      members++;
+      dataEnd = offset + Math.ceil(bytes.length / 512) * 512;
     }
+  } catch (error) {
+    // A corrupt or cut-off shard: the members read so far are kept (each still checked by ingest), the
+    // rest is one skip naming the shard, and the other shards of the source go on.
+    src.destroy();
+    yield* flush();
+    const code = (error as { code?: unknown }).code;
+    const text = error instanceof Error ? error.message : String(error);
+    const reason: SkipReason =
+      code === 'ENOENT'
+        ? 'not-found'
+        : typeof code === 'string' && code.startsWith('E')
+          ? 'read-error'
+          : /unexpected end|truncat/i.test(text)
+            ? 'truncated'
+            : 'corrupt';
+    yield {
+      kind: 'skip',
+      origin: shard,
+      reason,
+      message: `shard unreadable after ${members} member(s): ${text}`,
+    };
+    return;
   }
   yield* flush();
+  // tar-stream ends quietly when a shard is cut at a member boundary; the two zero blocks that end every
+  // archive tell a whole shard from a cut one.
+  const size = (await stat(shard)).size;
+  if (members === 0 || size < dataEnd + 1024) {
+    yield {
+      kind: 'skip',
+      origin: shard,
+      reason: members === 0 && size === 0 ? 'empty-file' : 'truncated',
+      message: `no end-of-archive marker after ${members} member(s) (${size} bytes): the shard was cut short`,
+    };
+  }
 }
 
 async function* _texts(file: string): AsyncGenerator<_Candidate> {
