@@ -547,3 +547,71 @@ describe('ingest of fuzzed JSONL and CSV sources', () => {
     );
   });
 });
+
+describe('ingest of damaged WebDataset shards', () => {
+  it('a shard cut or bit-flipped anywhere: the good shards still ingest, the bad one is reported', async () => {
+    const { pack } = await import('tar-stream');
+    const { default: sharp } = await import('sharp');
+    const tarOf = async (entries: [string, Uint8Array | string][]) => {
+      const p = pack();
+      for (const [name, data] of entries)
+        p.entry({ name }, typeof data === 'string' ? data : Buffer.from(data));
+      p.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of p) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const png = (r: number) =>
+      sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g: 1, b: 2 } } })
+        .png()
+        .toBuffer();
+    const good = join(dir, 'good.tar');
+    await writeFile(
+      good,
+      await tarOf([
+        ['a.png', await png(10)],
+        ['a.txt', 'a first square'],
+      ]),
+    );
+    const valid = await tarOf([
+      ['k1.png', await png(50)],
+      ['k1.txt', 'a second square'],
+      ['k2.png', await png(90)],
+      ['k2.json', '{"caption": "a third square"}'],
+    ]);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ cut: fc.nat(valid.length - 1) }),
+          fc.record({ flip: fc.nat(valid.length - 1), xor: fc.integer({ min: 1, max: 255 }) }),
+        ),
+        async (m) => {
+          const bytes = Buffer.from(valid);
+          const damaged = 'cut' in m ? bytes.subarray(0, m.cut) : bytes;
+          if ('flip' in m) damaged[m.flip] = (damaged[m.flip] as number) ^ m.xor;
+          const bad = join(dir, `bad-${run++}.tar`);
+          await writeFile(bad, damaged);
+          const { manifest } = await ingest([{ kind: 'webdataset', name: 'w', path: [good, bad] }], {
+            outDir: join(dir, 'wds-out'),
+          });
+          // The good shard's pair is always there; whatever the damaged one lost is a skip naming it.
+          expect(manifest.pairs.some((p) => 'shard' in p.image && p.image.shard.endsWith('good.tar'))).toBe(
+            true,
+          );
+          const fromBad = manifest.pairs.filter(
+            (p) => 'shard' in p.image && p.image.shard.endsWith(`bad-${run - 1}.tar`),
+          );
+          const skippedBad = manifest.skipped.filter((s) => s.path.includes(`bad-${run - 1}.tar`));
+          if (fromBad.length < 2) expect(skippedBad.length).toBeGreaterThan(0);
+          figures.count(
+            `WebDataset shard ${'cut' in m ? 'cut short' : 'with a flipped byte'}`,
+            'ingest',
+            fromBad.length === 2 ? 'both pairs kept' : `${fromBad.length} pair(s) kept, damage reported`,
+          );
+        },
+      ),
+      { seed: 50, numRuns: 60 },
+    );
+  });
+});
