@@ -43,7 +43,15 @@ export interface PretrainOptions {
   json?: boolean;
 }
 
-/** What a `vlp pretrain` run did (`--json` prints it). */
+/**
+ * What a `vlp pretrain` run did (`--json` prints it).
+ *
+ * @example
+ * ```ts
+ * const s: PretrainSummary = await pretrain(options);
+ * if (s.reason === 'interrupted') console.log(`stopped at step ${s.step}; rerun with --resume`);
+ * ```
+ */
 export interface PretrainSummary {
   recipe: string;
   backend: string;
