@@ -117,6 +117,7 @@ export class _Progress {
 
   stop(): void {
     if (this.started) this.bar?.stop();
+    this.started = false;
   }
 }
 
@@ -134,7 +135,10 @@ export async function _askYesNo(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    const answer = await new Promise<string>((resolve) => {
+      rl.on('SIGINT', () => resolve('')); // Ctrl-C at the prompt is a no
+      rl.question(`${question} [y/N] `).then(resolve, () => resolve(''));
+    });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
