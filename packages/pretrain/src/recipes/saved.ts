@@ -116,7 +116,8 @@ function _parse<T>(path: string, text: string, parse: (value: unknown) => T): T 
 /**
  * Reads a directory written by {@link saveModel} (or `vlp pretrain`): rebuilds the recipe's model, loads
  * every weight strictly (a missing, extra or mis-shaped tensor is an error naming the file) and the
- * tokenizer. The model is in eval mode.
+ * tokenizer. The model is in eval mode. ALBEF's feature queues are not saved (they are training state, in
+ * the Trainer's checkpoints): to pre-train further, resume from a checkpoint instead.
  *
  * @throws CheckpointError naming the file: missing, not JSON, wrong format, corrupt safetensors, weights
  * that do not fit the recipe, a tokenizer whose size differs from the model's.
