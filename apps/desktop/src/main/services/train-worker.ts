@@ -189,6 +189,11 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
   trainer.on('checkpoint', (e) => post({ type: 'checkpoint', step: e.step, dir: e.dir, reason: e.reason }));
   trainer.on('nonfinite', (e) => post({ type: 'warn', message: e.message }));
 
+  // Errors name the recipe, backend and step (a backend's kernel failing deep in tfjs says none of that).
+  const context = (error: unknown) =>
+    new Error(`${input.recipe} on ${backend.name}, step ${trainer.step + 1}: ${(error as Error).message}`, {
+      cause: error,
+    });
   let wanted = 'run' as 'run' | 'pause' | 'stop';
   let wake: (() => void) | undefined;
   parentPort?.on('message', (c: TrainJobCommand) => {
@@ -204,7 +209,9 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
 
   preview(0);
   for (;;) {
-    const done = await trainer.fit();
+    const done = await trainer.fit().catch((error: unknown) => {
+      throw context(error);
+    });
     if (done.reason === 'completed' || wanted === 'stop') break;
     post({ type: 'paused', step: trainer.step });
     // `wanted` changes in the message handler while this loop waits.
