@@ -170,6 +170,29 @@ describe('electron main: IPC', () => {
     expect(ok).toMatchObject({ ok: true });
   });
 
+  it('refuses copy/move without confirmation and label / model paths outside, before any service runs', async () => {
+    const organise = vi.spyOn(services.labelling, 'organise');
+    const start = vi.spyOn(services.training, 'start');
+    for (const args of [
+      { id: 'x', mode: 'move', dest: tree.allowed },
+      { id: 'x', mode: 'move', dest: tree.allowed, confirmed: false },
+      { id: 'x', mode: 'move', dest: tree.allowed, confirmed: 'yes' },
+    ])
+      expect((await invoke('labelOrganise', args)).status).toBe(400);
+    expect(organise).not.toHaveBeenCalled();
+    expect((await invoke('trainStart', { corpus: 'x', recipe: 'albef-tiny', steps: -1 })).status).toBe(400);
+    expect(start).not.toHaveBeenCalled();
+    const labels = { model: 'colour', labels: ['red', 'blue'], threshold: 0 };
+    expect((await invoke('labelStart', { ...labels, folder: tree.outside })).status).toBe(403);
+    expect(
+      (await invoke('labelExport', { id: 'x', format: 'csv', path: join(tree.outside, 'a.csv') })).status,
+    ).toBe(404); // no such run: looked up before the path
+    expect((await invoke('modelsExport', { id: 'colour', dest: tree.outside })).status).toBe(403);
+    expect((await invoke('modelsImport', { name: 'x', image: tree.secret, text: tree.secret })).status).toBe(
+      403,
+    );
+  });
+
   it('forwards service events to the window on the event channel', () => {
     createWindow(rendererUrl);
     const before = electron.sent.length;
