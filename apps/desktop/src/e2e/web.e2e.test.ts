@@ -287,7 +287,7 @@ describe('web mode in Chromium', () => {
     expect((await readdir(labelDir)).filter((f) => f.endsWith('.png'))).toHaveLength(9);
   });
 
-  it('lists models, exports the trained one to ONNX and imports the pair back', async () => {
+  it('lists models, exports the trained one to ONNX, imports the pair back and labels with it', async () => {
     await page.locator('nav [data-screen="Models"]').click();
     const trained = page.locator('#models-table tr[data-kind="trained"]');
     await trained.waitFor();
@@ -315,10 +315,13 @@ describe('web mode in Chromium', () => {
     await page.locator(`#label-model option[value="${id}"]`).waitFor({ state: 'attached' });
     await page.locator('#label-model').selectOption(id);
     await page.locator('#label-folder').fill(labelDir);
-    await page.locator('#label-labels-file').fill(join(labelDir, 'labels.txt'));
+    // Labels typed this time, with a repeat and blanks the screen drops.
+    await page.locator('#label-labels').fill('food, animal,\nface, food, ');
+    await page.locator('#label-labels-file').fill('');
     await page.locator('#label-start').click();
     await page.locator('[data-label-run][data-state="done"]').waitFor({ timeout: 60_000 });
     await page.locator('#label-summary').waitFor();
     expect(await page.locator('#label-results figure').count()).toBe(9);
+    expect(await page.locator('[data-label-run] strong').textContent()).toBe('albef-onnx: 3 labels');
   });
 });
