@@ -1,5 +1,6 @@
 // @vlp/cli: The `vlp` command: doctor, ingest, pretrain, eval, label, export, demo.
 
+export { formatDemoResult, registerDemo } from './commands/demo.js';
 export type { DoctorReport } from './commands/doctor.js';
 export { doctor, formatDoctor, registerDoctor } from './commands/doctor.js';
 export { evaluateFolder, type FolderAccuracy, registerEval } from './commands/eval.js';
@@ -11,5 +12,18 @@ export {
   pretrain,
   registerPretrain,
 } from './commands/pretrain.js';
+export {
+  confusionMatrix,
+  DEMO_TEMPLATES,
+  type DemoMetrics,
+  type DemoPredictions,
+  DemoPredictionsSchema,
+  evaluateDemo,
+  readEvalRows,
+  summarisePredictions,
+} from './demo/evaluate.js';
+export { DEMO_DEFAULTS, DEMO_RECIPE, ensureDemoRecipe } from './demo/recipe.js';
+export { DEMO_TARGETS, readLossPoints } from './demo/report.js';
+export { type DemoOptions, type DemoResult, runDemo } from './demo/run.js';
 export { createProgram } from './program.js';
 export { VERSION } from './version.js';

@@ -1,6 +1,7 @@
 // The `vlp` command tree. Each subcommand lives in its own file under commands/ and exports a
 // register function; adding one is a new file plus one line here.
 import { Command } from 'commander';
+import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -28,5 +29,6 @@ export function createProgram(): Command {
   registerEval(program);
   registerLabel(program);
   registerExport(program);
+  registerDemo(program);
   return program;
 }

@@ -1,0 +1,379 @@
+// `vlp demo` end to end (issue 8): build the emoji corpus from npm packages (aligned Google / Twitter /
+// Facebook pairs, WordNet glosses, rendered icons), pre-train a recipe on CPU under a time budget with
+// checkpoints (so an interrupted run resumes), evaluate zero-shot on the unseen Apple style, and write the
+// report. Each stage reports progress; every artefact lands in `--out`.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  buildEmojiCorpus,
+  CATEGORY_PROMPTS,
+  type CorpusManifest,
+  CorpusReader,
+  createBatchBuilder,
+  createModel,
+  emojiCorpusSources,
+  emojiMiniCorpus,
+  getRecipe,
+  ingest,
+  mapData,
+  readManifest,
+  saveModel,
+  Trainer,
+  trainCaptionTokenizer,
+} from '@vlp/pretrain';
+import { vlpEmbedder } from '@vlp/tasks';
+import { latestCheckpoint, Rng } from '@vlp/tensor-core';
+import { _duration, _Progress, _useBackend } from '../commands/_common.js';
+import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
+import { DEMO_DEFAULTS, ensureDemoRecipe } from './recipe.js';
+import { writeDemoReport } from './report.js';
+
+/**
+ * Options of {@link runDemo}; every field but `out` has a default in {@link DEMO_DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * const o: DemoOptions = { out: 'vlp-demo', steps: 200, minutes: 5 };
+ * ```
+ */
+export interface DemoOptions {
+  out: string;
+  recipe?: string;
+  /** Whole-run budget in minutes; training stops (with a checkpoint) when it would overrun. */
+  minutes?: number;
+  steps?: number;
+  imageSize?: 32 | 64;
+  seed?: number;
+  /** Continue from the newest checkpoint in `out` (and reuse the corpus already built there). */
+  resume?: boolean;
+  batchSize?: number;
+  lr?: number;
+  vocabSize?: number;
+  /** A small corpus (this many emoji per category, 2 training styles) instead of the full one: for tests. */
+  subset?: number;
+  maxTexts?: number;
+  maxIcons?: number;
+  backend?: string;
+  /** Where progress lines go (default stderr). */
+  log?: (line: string) => void;
+  /** Stop training after this many steps of this session, with a checkpoint (tests of --resume). */
+  stopAfter?: number;
+  /** The command line that made the run, for the report. */
+  command?: string;
+}
+
+/**
+ * What a demo run produced.
+ *
+ * @example
+ * ```ts
+ * const r = await runDemo({ out: 'vlp-demo' });
+ * r.metrics?.imageToName.r1;
+ * ```
+ */
+export interface DemoResult {
+  out: string;
+  step: number;
+  totalSteps: number;
+  /** 'completed', 'time budget' (evaluated at the step reached) or 'interrupted' (not evaluated). */
+  stopped: 'completed' | 'time budget' | 'interrupted';
+  metrics: DemoMetrics | undefined;
+  seconds: { corpus: number; training: number; evaluation: number; total: number };
+}
+
+/** Saved in `out/run.json` after every checkpoint: what a resumed run needs to keep its budget and report. */
+interface _RunState {
+  options: Record<string, unknown>;
+  trainSeconds: number;
+  corpusSeconds: number;
+  step: number;
+  stopped?: DemoResult['stopped'];
+}
+
+async function _readState(path: string): Promise<_RunState | undefined> {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as _RunState;
+  } catch (e) {
+    throw new Error(`${path}: unreadable run state (${(e as Error).message}); remove it to start over`);
+  }
+}
+
+async function _corpus(
+  o: Required<Pick<DemoOptions, 'imageSize' | 'seed' | 'maxTexts' | 'maxIcons'>> & DemoOptions,
+  dir: string,
+  log: (line: string) => void,
+): Promise<CorpusManifest> {
+  const bar = new _Progress('corpus', '{phase} {value}/{total}', 3000);
+  const onProgress = (p: { phase: string; done: number; total: number }) =>
+    bar.update(p.done, p.total, { phase: p.phase });
+  const small = o.subset !== undefined;
+  const common = {
+    outDir: dir,
+    imageSize: o.imageSize,
+    seed: o.seed,
+    maxTexts: small ? Math.min(o.maxTexts, 300) : o.maxTexts,
+    maxIcons: small ? Math.min(o.maxIcons, 40) : o.maxIcons,
+    onProgress,
+  };
+  const manifestPath = join(dir, 'manifest.json');
+  try {
+    if (o.subset !== undefined) await emojiMiniCorpus({ ...common, perCategory: o.subset });
+    else await buildEmojiCorpus(common);
+  } finally {
+    bar.stop();
+  }
+  // ingest again only when the corpus was rebuilt after the manifest was written
+  const fresh =
+    existsSync(manifestPath) &&
+    (await stat(manifestPath)).mtimeMs >= (await stat(join(dir, 'corpus.json'))).mtimeMs;
+  if (fresh) return readManifest(manifestPath);
+  log('corpus: checking every file (ingest)');
+  const { manifest } = await ingest(emojiCorpusSources(dir), {
+    outDir: dir,
+    onSource: (name, c) => log(`corpus: ${name}: ${c.pairs} pairs, ${c.images} images, ${c.texts} texts`),
+  });
+  return manifest;
+}
+
+/**
+ * The pairs with each picture's name (its first caption, the one evaluation uses) repeated so that the
+ * reader's uniform caption draw picks it with probability about `share`; the other captions stay as
+ * variety. `share` <= 1 / captions leaves a pair unchanged.
+ */
+function _nameFirst(manifest: CorpusManifest, share: number): CorpusManifest {
+  if (share <= 0 || share >= 1) return manifest;
+  return {
+    ...manifest,
+    pairs: manifest.pairs.map((p) => {
+      const rest = p.captions.slice(1);
+      const k = Math.round((share * rest.length) / (1 - share));
+      const name = p.captions[0] as string;
+      return k <= 1 ? p : { ...p, captions: [...new Array<string>(k).fill(name), ...rest] };
+    }),
+  };
+}
+
+/**
+ * Runs the demo: corpus, training (resumable, time-boxed), evaluation on the Apple style, report.
+ *
+ * @example
+ * ```ts
+ * const r = await runDemo({ out: 'vlp-demo', minutes: 20 });
+ * console.log(r.metrics?.category.accuracy, 'vlp-demo/report.md');
+ * ```
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const t0 = performance.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  ensureDemoRecipe();
+  const o = {
+    recipe: DEMO_DEFAULTS.recipe,
+    minutes: DEMO_DEFAULTS.minutes,
+    steps: DEMO_DEFAULTS.steps,
+    imageSize: DEMO_DEFAULTS.imageSize,
+    seed: DEMO_DEFAULTS.seed,
+    batchSize: DEMO_DEFAULTS.batchSize,
+    lr: DEMO_DEFAULTS.lr,
+    vocabSize: DEMO_DEFAULTS.vocabSize,
+    maxTexts: DEMO_DEFAULTS.maxTexts,
+    maxIcons: DEMO_DEFAULTS.maxIcons,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as Required<Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command'>> & DemoOptions;
+  const out = resolve(o.out);
+  const recipe = getRecipe(o.recipe);
+  const ckDir = join(out, 'checkpoints');
+  const statePath = join(out, 'run.json');
+  const existing = await latestCheckpoint(ckDir);
+  if (existing !== undefined && o.resume !== true)
+    throw new Error(`${out} already holds a run (${existing}): pass --resume, or choose another --out`);
+  await mkdir(out, { recursive: true });
+  const previous = o.resume === true ? await _readState(statePath) : undefined;
+  const backend = await _useBackend(o.backend);
+  log(
+    `vlp demo: recipe ${recipe.name}, ${o.steps} steps, batch ${o.batchSize}, ${o.imageSize} px, backend ${backend}, budget ${o.minutes} min`,
+  );
+
+  // 1. corpus
+  const tc = performance.now();
+  const corpusDir = join(out, 'corpus');
+  const manifest = await _corpus(o, corpusDir, log);
+  const corpusSeconds = (previous?.corpusSeconds ?? 0) + (performance.now() - tc) / 1000;
+  log(
+    `corpus: ${manifest.pairs.length} pairs, ${manifest.images.length} icons, ${manifest.texts.length} glosses in ${corpusDir}`,
+  );
+
+  // 2. training
+  const usesTexts = (recipe.objectives.mlm_text ?? 0) > 0 && manifest.texts.length > 0;
+  const usesImages = (recipe.objectives.vcl ?? 0) > 0 && manifest.images.length > 1;
+  const texts = [
+    ...manifest.pairs.flatMap((p) => p.captions),
+    ...(usesTexts ? manifest.texts.map((t) => t.text) : []),
+    ...Object.values(CATEGORY_PROMPTS),
+  ];
+  const tokenizer = trainCaptionTokenizer(texts, o.vocabSize); // deterministic: a resumed run gets the same
+  const rng = new Rng(o.seed);
+  const model = createModel(recipe, {}, rng.fork('model'), {
+    vocabSize: tokenizer.vocabSize,
+    batchSize: o.batchSize,
+  });
+  const m = DEMO_DEFAULTS.mix;
+  const mix = { pairs: m.pairs, images: usesImages ? m.images : 0, texts: usesTexts ? m.texts : 0 };
+  const reader = new CorpusReader(_nameFirst(manifest, DEMO_DEFAULTS.nameShare), {
+    batchSize: o.batchSize,
+    seed: o.seed,
+    dir: corpusDir,
+    mix,
+  });
+  const build = createBatchBuilder(model, {
+    tokenizer,
+    readImage: (r) => reader.readImage(r),
+    rng: rng.fork('data'),
+  });
+  const trainer = new Trainer({
+    model,
+    data: mapData(reader, build),
+    totalSteps: o.steps,
+    lossFn: (b, s) => model.lossFn(b, s),
+    lr: { lr: o.lr, warmupSteps: Math.round(o.steps / 20), minLr: o.lr / 10 },
+    optimizer: { weightDecay: 0.02 },
+    clipNorm: 5,
+    checkpoint: { dir: ckDir, every: Math.max(10, Math.floor(o.steps / 10)) },
+    metricsFile: join(out, 'metrics.jsonl'),
+    progress: false,
+    config: { demo: { ...o, log: undefined }, vocabSize: tokenizer.vocabSize },
+    ...model.trainerOptions(),
+  });
+  let trainSeconds = previous?.trainSeconds ?? 0;
+  let sessionStart = performance.now();
+  const stateNow = (stopped?: DemoResult['stopped']): _RunState => ({
+    options: { ...o, log: undefined },
+    trainSeconds: trainSeconds + (performance.now() - sessionStart) / 1000,
+    corpusSeconds,
+    step: trainer.step,
+    ...(stopped ? { stopped } : {}),
+  });
+  trainer.on('checkpoint', () => void writeFile(statePath, JSON.stringify(stateNow(), null, 2)));
+  // Budget left for training: the whole budget minus the corpus and an allowance for the evaluation.
+  const evalAllowance = 60;
+  const budget = o.minutes * 60 - corpusSeconds - evalAllowance;
+  let byBudget = false;
+  let sessionSteps = 0;
+  const bar = new _Progress(
+    'training',
+    '{value}/{total} | loss {loss} | lr {lr} | {speed} steps/s | ETA {eta}',
+  );
+  trainer.on('step', (e) => {
+    sessionSteps++;
+    const spent = trainSeconds + (performance.now() - sessionStart) / 1000;
+    const eta = Math.min(
+      e.stepsPerSecond > 0 ? (o.steps - e.step) / e.stepsPerSecond : Number.NaN,
+      Math.max(0, budget - spent),
+    );
+    bar.update(e.step, o.steps, {
+      loss: e.loss.toFixed(4),
+      lr: e.lr.toExponential(2),
+      speed: e.stepsPerSecond.toFixed(2),
+      eta: _duration(eta),
+    });
+    if (spent > budget && e.step < o.steps) {
+      byBudget = true;
+      trainer.requestStop('time budget');
+    }
+    if (o.stopAfter !== undefined && sessionSteps >= o.stopAfter) trainer.requestStop('stopAfter');
+  });
+  let resumedFrom: string | undefined;
+  let stopped: DemoResult['stopped'] = 'completed';
+  try {
+    if (o.resume === true) {
+      resumedFrom = await trainer.resume();
+      if (resumedFrom !== undefined) log(`training: resumed from ${resumedFrom} (step ${trainer.step})`);
+    }
+    sessionStart = performance.now();
+    const alreadyStopped = previous?.stopped === 'time budget';
+    if (trainer.step < o.steps && !alreadyStopped) {
+      const done = await trainer.fit();
+      bar.stop();
+      if (done.reason === 'interrupted') stopped = byBudget ? 'time budget' : 'interrupted';
+    } else if (alreadyStopped) stopped = 'time budget';
+    trainSeconds = stateNow().trainSeconds;
+    await writeFile(statePath, JSON.stringify(stateNow(stopped), null, 2));
+    if (stopped === 'interrupted') {
+      log(`training: stopped at step ${trainer.step}; a checkpoint was saved: rerun with --resume`);
+      return {
+        out,
+        step: trainer.step,
+        totalSteps: o.steps,
+        stopped,
+        metrics: undefined,
+        seconds: {
+          corpus: corpusSeconds,
+          training: trainSeconds,
+          evaluation: 0,
+          total: (performance.now() - t0) / 1000,
+        },
+      };
+    }
+    if (stopped === 'time budget')
+      log(`training: the ${o.minutes}-minute budget ran out at step ${trainer.step} of ${o.steps}`);
+    await saveModel(join(out, 'model'), model, tokenizer);
+
+    // 3. evaluation
+    const te = performance.now();
+    const evalBar = new _Progress('evaluation', 'pictures embedded {value}/{total}', 3000);
+    const predictions = await evaluateDemo(
+      vlpEmbedder({ model, tokenizer, id: `${out}:${trainer.step}` }),
+      corpusDir,
+      { onProgress: (d, n) => evalBar.update(d, n, {}) },
+    );
+    evalBar.stop();
+    await writeFile(join(out, 'predictions.json'), JSON.stringify(predictions));
+    const metrics = summarisePredictions(predictions);
+    const evaluation = (performance.now() - te) / 1000;
+    const seconds = {
+      corpus: corpusSeconds,
+      training: trainSeconds,
+      evaluation,
+      total: corpusSeconds + trainSeconds + evaluation,
+    };
+
+    // 4. report
+    await writeDemoReport(out, {
+      metrics,
+      categoryLabels: predictions.categories,
+      recipe,
+      settings: {
+        steps: o.steps,
+        stepReached: trainer.step,
+        stopped,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        imageSize: o.imageSize,
+        seed: o.seed,
+        vocabSize: tokenizer.vocabSize,
+        minutes: o.minutes,
+        mix,
+        subset: o.subset,
+        resumed: resumedFrom !== undefined,
+      },
+      corpus: { pairs: manifest.pairs.length, icons: manifest.images.length, glosses: manifest.texts.length },
+      machine: {
+        backend,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGiB: totalmem() / 2 ** 30,
+        node: process.version,
+      },
+      seconds,
+      command: o.command ?? 'vlp demo',
+    });
+    log(`report: ${join(out, 'report.md')} (loss.png, confusion.png, predictions.json, metrics.jsonl)`);
+    return { out, step: trainer.step, totalSteps: o.steps, stopped, metrics, seconds };
+  } finally {
+    bar.stop();
+    trainer.dispose();
+    model.dispose();
+  }
+}
