@@ -231,7 +231,12 @@ describe('web mode in Chromium', () => {
       );
     expect(groups.reduce((n, [, c]) => n + (c as number), 0)).toBe(9);
     for (const [label] of groups) expect(['food', 'animal', 'face']).toContain(label);
-    const scores = await figures.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-score'))));
+    const scoreOf = new Map(
+      await figures.evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('data-path'), e.getAttribute('data-score')]),
+      ),
+    );
+    const scores = [...scoreOf.values()].map(Number);
     for (const score of scores) expect(score >= 0 && score <= 1).toBe(true);
     await page.waitForFunction(
       () => document.querySelectorAll('#label-results figure img[src^="data:"]').length === 9,
@@ -255,6 +260,12 @@ describe('web mode in Chromium', () => {
     expect(await corrected.getAttribute('data-label')).toBe(after);
     await shoot('label');
 
+    // Leaving the screen and coming back shows the same run and its results, the correction included.
+    await page.locator('nav [data-screen="Models"]').click();
+    await page.locator('nav [data-screen="Label"]').click();
+    await corrected.waitFor();
+    expect(await page.locator('#label-results figure').count()).toBe(9);
+
     // Export CSV into the labelled folder and read the file back.
     await page.locator('#label-export-format').selectOption('csv');
     await page.locator('#label-export-path').fill(join(labelDir, 'labels.csv'));
@@ -267,6 +278,17 @@ describe('web mode in Chromium', () => {
     expect(row.split(',').slice(1, 3)).toEqual(['ok', after]);
     expect(row.endsWith(',corrected by hand')).toBe(true);
     for (const line of csv.slice(1)) expect(line.split(',')[1]).toBe('ok');
+    // JSONL: the screen switches the extension with the format; scores are kept at full precision.
+    await page.locator('#label-export-format').selectOption('jsonl');
+    await page.locator('#label-export').click();
+    await page.locator(`#label-status[data-exported="${join(labelDir, 'labels.jsonl')}"]`).waitFor();
+    const jsonl = (await readFile(join(labelDir, 'labels.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path: string; label: string; labels: string[]; scores: number[] });
+    expect(jsonl).toHaveLength(9);
+    expect(jsonl.find((r) => r.path === path)?.label).toBe(after);
+    for (const r of jsonl) expect(r.scores[0]).toBeCloseTo(Number(scoreOf.get(r.path)), 10);
 
     // Copy into folders: nothing happens when the dialog is cancelled, then it copies all 9 on confirm.
     await page.locator('#label-organise-mode').selectOption('copy');

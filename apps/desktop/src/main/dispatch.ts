@@ -50,6 +50,7 @@ export function createHandlers(services: Services, chooseFolder: Handlers['folde
     labelExport: (args) => labelling.export(args),
     labelOrganise: (args) => labelling.organise(args),
     labelCancel: ({ id }) => labelling.cancel(id),
+    labelList: async () => labelling.list(),
   };
 }
 

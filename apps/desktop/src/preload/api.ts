@@ -71,6 +71,7 @@ export function createApi(ipc: Invoker) {
     labelExport: call('labelExport'),
     labelOrganise: call('labelOrganise'),
     labelCancel: call('labelCancel'),
+    labelList: call('labelList'),
     onEvent(listener: (event: AppEvent) => void): () => void {
       // The IpcRendererEvent (with its sender) never reaches the page: only the payload does.
       const wrapped = (_event: unknown, payload: AppEvent) => listener(payload);

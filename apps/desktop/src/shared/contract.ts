@@ -84,6 +84,7 @@ export const ARG_SCHEMAS = {
     confirmed: z.literal(true),
   }),
   labelCancel: z.strictObject({ id }),
+  labelList: z.strictObject({}),
 } as const;
 
 /** The names of every call, in a stable order (IPC channels and HTTP routes are derived from them). */
@@ -301,6 +302,7 @@ export interface Contract {
     result: { mode: 'copy' | 'move'; dest: string; files: number; perLabel: Record<string, number> };
   };
   labelCancel: { args: ArgsOf<'labelCancel'>; result: LabelRun };
+  labelList: { args: ArgsOf<'labelList'>; result: LabelRun[] };
 }
 
 /** Events main pushes: job progress, job state changes and log lines. */

@@ -152,6 +152,10 @@ export class LabelService {
     return { ...run };
   }
 
+  list(): LabelRun[] {
+    return [...this.runs.values()].map(({ run }) => ({ ...run }));
+  }
+
   async cancel(id: string): Promise<LabelRun> {
     const { run, worker } = this.get(id);
     if (run.state === 'running') {

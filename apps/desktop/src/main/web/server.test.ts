@@ -312,6 +312,8 @@ describe('web mode: labelling and model calls', () => {
     // A labels file must hold two labels at least; red.png is no such file.
     expect(await st('labelStart', { ...neither, labelsFile: join(tree.allowed, 'red.png') })).toBe(400);
     for (const m of ['labelResults', 'labelCancel']) expect(await st(m, { id: 'nope' })).toBe(404);
+    // None of the refused starts left a run behind.
+    expect(JSON.parse((await api('labelList', {})).body).result).toEqual([]);
     expect(await st('labelCorrect', { id: 'nope', path: 'a.png', label: 'red' })).toBe(404);
     expect(await st('labelExport', { id: 'nope', format: 'csv', path: join(tree.allowed, 'a.csv') })).toBe(
       404,

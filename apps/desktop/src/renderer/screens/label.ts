@@ -357,6 +357,14 @@ export function showLabel(root: HTMLElement, api: PreloadApi, mode: 'electron' |
     actions,
     results,
   );
+  // Coming back to the screen: the latest run, its progress and, once finished, its results.
+  api.labelList({}).then((runs) => {
+    const last = runs.at(-1);
+    if (last === undefined || run !== null) return;
+    run = last;
+    showProgress(last);
+    if (last.state === 'done' || last.state === 'cancelled') void loadResults(last.id);
+  }, fail);
   api.modelsList({}).then((list: ModelInfo[]) => {
     mount(model, ...list.map((m) => h('option', { value: m.id, title: m.details }, `${m.name} [${m.kind}]`)));
     // Default to the newest trained model when there is one.
