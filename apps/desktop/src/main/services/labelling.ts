@@ -23,7 +23,14 @@ import { type ModelService, runTasksJob } from './models.js';
 /** The `reason` a corrected row carries (the model's own label stays in `labels[0]`). */
 const CORRECTED = 'corrected by hand';
 
-/** Labels from a file: one a line, trimmed; blank lines and `#` comments skipped; duplicates dropped. */
+/**
+ * Labels from a file: one a line, trimmed; blank lines and `#` comments skipped; duplicates dropped.
+ *
+ * @example
+ * ```ts
+ * parseLabelsFile('# pets\ncat\ndog\n'); // ['cat', 'dog']
+ * ```
+ */
 export function parseLabelsFile(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '@vlp/pretrain';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../build/bundle.js';
+import { formatDuration } from '../../renderer/screens/train.js';
 import type { AppEvent, TrainRun } from '../../shared/contract.js';
 import { makeEmojiFolder, stubBackends } from '../_test-fixtures.js';
 import { BackendService } from './backends.js';
@@ -32,6 +33,20 @@ describe('workerExecArgv', () => {
       ]),
     ).toEqual(['--require', 'x.cjs', '--max-old-space-size=512']);
     expect(workerExecArgv([])).toEqual([]);
+  });
+});
+
+describe('formatDuration (the ETA on the Train screen)', () => {
+  it('rounds to seconds and pads minutes and seconds', () => {
+    expect([12.4, 59.6, 185, 3600, 3725, 0].map(formatDuration)).toEqual([
+      '12 s',
+      '1 min 00 s',
+      '3 min 05 s',
+      '1 h 00 min',
+      '1 h 02 min',
+      '0 s',
+    ]);
+    expect([null, Number.POSITIVE_INFINITY, Number.NaN].map(formatDuration)).toEqual(['-', '-', '-']);
   });
 });
 

@@ -18,6 +18,11 @@ import type { TrainJobCommand, TrainJobInput, TrainJobMessage } from './train-wo
 /**
  * This process's Node flags minus `--conditions` (a test runner's `@vlp/source` would make the worker
  * import TypeScript sources).
+ *
+ * @example
+ * ```ts
+ * workerExecArgv(['--conditions', '@vlp/source', '--inspect']); // ['--inspect']
+ * ```
  */
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];

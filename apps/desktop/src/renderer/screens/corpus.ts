@@ -180,6 +180,7 @@ export function showCorpus(root: HTMLElement, api: PreloadApi, mode: 'electron' 
       mode === 'web'
         ? 'Type the absolute path of a folder of images. Only folders you add here can be read.'
         : 'Pick a folder. Only folders you pick can be read.',
+      ' Add it as "sidecar" when each image has a caption beside it (cat.png + cat.txt): training needs those pairs.',
     ),
     form,
     status,

@@ -7,7 +7,14 @@ import type { AppEvent, LabelRowView, LabelRun, ModelInfo } from '../../shared/c
 import { h, mount } from '../dom.js';
 import { formatDuration } from './train.js';
 
-/** Labels typed as "a, b" or one a line. */
+/**
+ * Labels typed as "a, b" or one a line: trimmed, blanks and repeats dropped.
+ *
+ * @example
+ * ```ts
+ * splitLabels('cat, dog\ncat'); // ['cat', 'dog']
+ * ```
+ */
 export function splitLabels(text: string): string[] {
   const out: string[] = [];
   for (const part of text.split(/[,\n]/)) {

@@ -8,7 +8,14 @@ import type { PreloadApi } from '../../preload/index.js';
 import type { AppEvent, RecipeInfo, TrainPoint, TrainRun } from '../../shared/contract.js';
 import { h, mount } from '../dom.js';
 
-/** Seconds as "1 h 02 min", "3 min 05 s" or "12 s". */
+/**
+ * Seconds as "1 h 02 min", "3 min 05 s" or "12 s"; '-' when unknown.
+ *
+ * @example
+ * ```ts
+ * formatDuration(185); // '3 min 05 s'
+ * ```
+ */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '-';
   const s = Math.max(0, Math.round(seconds));
