@@ -177,13 +177,13 @@ describe('web mode in Chromium', () => {
     await page.locator('#train-steps').fill('40');
     await page.locator('#train-start').click();
     const points = () => page.locator('#chart-loss').getAttribute('data-points').then(Number);
-    await page.waitForFunction(
-      () => Number(document.querySelector('#chart-loss')?.getAttribute('data-points')) >= 3,
-    );
+    // Pause as soon as the run is running: the trainer finishes the step it is in, so this holds however
+    // fast the machine is (waiting for N points first could race a fast run to its end).
+    await page.locator('#train-pause:not([disabled])').waitFor();
     await page.locator('#train-pause').click();
     await page.locator('[data-run][data-state="paused"]').waitFor();
     const atPause = await points();
-    expect(atPause).toBeGreaterThanOrEqual(3);
+    expect(atPause).toBeGreaterThanOrEqual(1);
     expect(atPause).toBeLessThan(40);
     // Every step before the pause reached the chart before the paused state did (one ordered stream), and
     // the pause wrote a checkpoint. (That no step runs while paused is training.test.ts's check.)
