@@ -22,13 +22,14 @@ const TS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/typescr
   .version as string;
 
 // The program a user would write after `npm i @vlp/fusion @tensorflow/tfjs-core`: a layer from tensor-core,
-// then the towers and the UNIMO-2 grounded fusion on one batch.
+// then the towers and the UNIMO-2 grounded fusion on one batch, and a recipe model from @vlp/pretrain.
 const PROGRAM = `
 import * as tf from '@tensorflow/tfjs-core';
 import { Linear, Rng, selectBackend } from '@vlp/tensor-core';
 import { createImageEncoder } from '@vlp/vision';
 import { createTextEncoder } from '@vlp/text';
 import { createFusion } from '@vlp/fusion';
+import { createModel, listRecipes } from '@vlp/pretrain';
 
 const { name } = await selectBackend('cpu');
 const rng = new Rng(7);
@@ -48,7 +49,12 @@ const attentionMask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 1, 0]], [2, 4], 'int32')
 const img = vision.forward(pixels);
 const txt = text.forward({ inputIds, attentionMask });
 const fused = fusion.forward({ visual: img.tokens, text: txt.tokens, textMask: attentionMask });
+const recipes = listRecipes();
+const model = createModel('albef-tiny', {}, rng.fork('model'), { vocabSize: 100, batchSize: 2 });
+const modelParams = model.numParameters();
+model.dispose();
 console.log(JSON.stringify({
+  recipes, modelParams,
   backend: name, shape: y.shape, maxDiff, params: layer.numParameters(),
   fused: fused.sequence.shape, losses: Object.keys(fused.losses),
 }));
@@ -114,5 +120,9 @@ describe('published packages, installed by npm into a scratch project', () => {
     // 16 visual + 8 grounded + 4 text tokens of width 32, and UNIMO-2's grounding loss.
     expect(result.fused).toEqual([2, 28, 32]);
     expect(result.losses).toEqual(['grounding']);
+    // The recipe registry ships with @vlp/pretrain (configs/*.json), and a recipe builds from it.
+    expect(result.recipes).toHaveLength(15);
+    expect(result.recipes).toContain('albef-tiny');
+    expect(result.modelParams).toBeGreaterThan(0);
   });
 });
