@@ -1,5 +1,6 @@
 // @vlp/cli: The `vlp` command: doctor, ingest, pretrain, eval, label, export, demo.
 
+export { registerAblate } from './commands/ablate.js';
 export { formatDemoResult, registerDemo } from './commands/demo.js';
 export type { DoctorReport } from './commands/doctor.js';
 export { doctor, formatDoctor, registerDoctor } from './commands/doctor.js';
@@ -13,6 +14,16 @@ export {
   registerPretrain,
 } from './commands/pretrain.js';
 export {
+  ABLATION_RECIPES,
+  ABLATION_VD_SIZES,
+  type AblationOptions,
+  type AblationRow,
+  type AblationVariant,
+  ablationVariants,
+  formatAblation,
+  runAblation,
+} from './demo/ablate.js';
+export {
   confusionMatrix,
   DEMO_TEMPLATES,
   type DemoMetrics,
@@ -22,7 +33,7 @@ export {
   readEvalRows,
   summarisePredictions,
 } from './demo/evaluate.js';
-export { DEMO_DEFAULTS, DEMO_RECIPE, ensureDemoRecipe } from './demo/recipe.js';
+export { DEMO_DEFAULTS, DEMO_RECIPE, DEMO_RECIPE_UNALIGNED, ensureDemoRecipe } from './demo/recipe.js';
 export { DEMO_TARGETS, readLossPoints } from './demo/report.js';
 export { type DemoOptions, type DemoResult, runDemo } from './demo/run.js';
 export { createProgram } from './program.js';

@@ -1,6 +1,7 @@
 // The `vlp` command tree. Each subcommand lives in its own file under commands/ and exports a
 // register function; adding one is a new file plus one line here.
 import { Command } from 'commander';
+import { registerAblate } from './commands/ablate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
@@ -30,5 +31,6 @@ export function createProgram(): Command {
   registerLabel(program);
   registerExport(program);
   registerDemo(program);
+  registerAblate(program);
   return program;
 }

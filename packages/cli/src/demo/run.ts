@@ -60,6 +60,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Stop training after this many steps of this session, with a checkpoint (tests of --resume). */
   stopAfter?: number;
+  /** Build (or reuse) the corpus here instead of `out/corpus` (ablation rows share one). */
+  corpusDir?: string;
   /** The command line that made the run, for the report. */
   command?: string;
 }
@@ -181,7 +183,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     maxTexts: DEMO_DEFAULTS.maxTexts,
     maxIcons: DEMO_DEFAULTS.maxIcons,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as Required<Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command'>> & DemoOptions;
+  } as Required<Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command' | 'corpusDir'>> &
+    DemoOptions;
   const out = resolve(o.out);
   const recipe = getRecipe(o.recipe);
   const ckDir = join(out, 'checkpoints');
@@ -198,7 +201,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // 1. corpus
   const tc = performance.now();
-  const corpusDir = join(out, 'corpus');
+  const corpusDir = o.corpusDir !== undefined ? resolve(o.corpusDir) : join(out, 'corpus');
   const manifest = await _corpus(o, corpusDir, log);
   const corpusSeconds = (previous?.corpusSeconds ?? 0) + (performance.now() - tc) / 1000;
   log(
