@@ -17,11 +17,15 @@ export function embeddingLookup(weight: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const [v, d] = weight.shape as [number, number];
   return tf.tidy(() => {
     const flat = tf.reshape(ids, [-1]); // [N]
-    const lookup = tf.customGrad((...inputs) => {
-      const w = inputs[0] as tf.Tensor;
+    const lookup = tf.customGrad((...args) => {
+      const w = args[0] as tf.Tensor;
+      // The ids must outlive this tidy: a closure over `flat` reads freed data on backends that reclaim it
+      // at once (wasm), so they go to the tape through save(), which keeps a clone until backprop.
+      (args[1] as unknown as (ts: tf.Tensor[]) => void)([flat]);
       return {
         value: tf.gather(w, flat), // [N, D]
-        gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(flat, [-1, 1]), dy, [v, d]), // [V, D]
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+          tf.scatterND(tf.reshape(saved[0] as tf.Tensor, [-1, 1]), dy as tf.Tensor, [v, d]), // [V, D]
       };
     });
     return tf.reshape(lookup(weight) as tf.Tensor, [...ids.shape, d]); // [..., D]

@@ -8,6 +8,7 @@ import { Rng } from '../random/rng.js';
 import { checkGradients } from '../testing/gradcheck.js';
 import { paddingMask } from './attention.js';
 import { dropoutMask } from './dropout.js';
+import { embeddingLookup } from './embedding.js';
 import { fusedKernelFor } from './fused.js';
 import { layerNorm } from './layer-norm.js';
 import { linear } from './linear.js';
@@ -16,6 +17,33 @@ import { softmaxCrossEntropy } from './losses.js';
 function opsSuite(backend: BackendName): void {
   describe(`ops [${backend}]`, () => {
     beforeAll(() => useBackend(backend));
+
+    it('embeddingLookup differentiates after its ids were disposed (as a tidy inside a loss does)', async () => {
+      const w = tf.variable(tf.tensor2d([0, 1, 2, 3, 4, 5, 6, 7], [4, 2]));
+      // The ids live only inside the inner tidy; the backward pass runs after they are gone.
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() => {
+            const ids = tf.tensor2d([1, 2, 1], [1, 3], 'int32');
+            return tf.sum(tf.mul(embeddingLookup(w, ids), tf.tensor1d([1, 10]))) as tf.Scalar;
+          }),
+        [w],
+      );
+      // rows 1, 2, 1 -> (2 + 4 + 2) + 10 (3 + 5 + 3) = 118; d/dw: row 1 twice, row 2 once, times [1, 10].
+      expect((await values(value))[0]).toBeCloseTo(118, 4);
+      expect(await values(grads[w.name] as tf.Tensor)).toEqual([0, 0, 2, 20, 1, 10, 0, 0]);
+      tf.dispose([value, grads, w]);
+    });
+
+    it('tf.gather is differentiable, repeated rows adding up (wasm lacks the kernel; we register it)', async () => {
+      const x = tf.tensor3d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [3, 2, 2]);
+      const ids = tf.tensor2d([2, 0, 2], [1, 3], 'int32');
+      const w = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [1, 3, 2, 2]);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), w)))(x);
+      // row 0 gets w[1]; row 2 gets w[0] + w[2]; row 1 nothing.
+      expect(await values(g)).toEqual([5, 6, 7, 8, 0, 0, 0, 0, 10, 12, 14, 16]);
+      tf.dispose([x, ids, w, g]);
+    });
 
     it('softmaxCrossEntropy matches hand values for hard labels, ignore index and soft targets', async () => {
       const logits = tf.tensor2d([
