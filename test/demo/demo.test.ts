@@ -6,14 +6,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import {
+  augmentPixels,
   confusionMatrix,
   DemoPredictionsSchema,
   readLossPoints,
   runDemo,
   summarisePredictions,
 } from '@vlp/cli';
-import { releaseBackends } from '@vlp/tensor-core';
+import { Rng, releaseBackends } from '@vlp/tensor-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const PNG = [0x89, 0x50, 0x4e, 0x47];
@@ -62,6 +64,30 @@ describe('demo metrics', () => {
   });
 });
 
+describe('demo augmentation', () => {
+  it('is the identity at full scale without jitter, seeded otherwise, and leaks no tensor', () => {
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 4 * 4 * 3 }, (_, i) => (i % 7) / 7),
+      [2, 4, 4, 3],
+    );
+    const before = tf.memory().numTensors;
+    const same = augmentPixels(x, new Rng(1), { minScale: 1, jitter: 0 });
+    expect(Array.from(same.dataSync())).toEqual(Array.from(x.dataSync()).map((v) => expect.closeTo(v, 5)));
+    // a constant picture stays constant under crops; its value becomes gain * v + shift
+    const flat = tf.fill([1, 4, 4, 3], 0.5) as tf.Tensor4D;
+    const a = augmentPixels(flat, new Rng(2), { minScale: 0.5, jitter: 0.2 });
+    const b = augmentPixels(flat, new Rng(2), { minScale: 0.5, jitter: 0.2 });
+    const va = Array.from(a.dataSync());
+    expect(va).toEqual(Array.from(b.dataSync()));
+    for (const v of va) expect(v).toBeCloseTo(va[0] as number, 5);
+    expect(va[0]).toBeGreaterThanOrEqual(0.5 * 0.8 - 0.2 - 1e-6);
+    expect(va[0]).toBeLessThanOrEqual(0.5 * 1.2 + 0.2 + 1e-6);
+    tf.dispose([same, flat, a, b]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});
+
 describe('vlp demo on a tiny budget', () => {
   let out = '';
   afterAll(async () => {
@@ -75,6 +101,7 @@ describe('vlp demo on a tiny budget', () => {
     const opts = {
       out,
       subset: 4,
+      augment: true,
       steps: 16,
       batchSize: 16,
       minutes: 10,

@@ -23,6 +23,7 @@ export {
   formatAblation,
   runAblation,
 } from './demo/ablate.js';
+export { type AugmentOptions, augmentPixels } from './demo/augment.js';
 export {
   confusionMatrix,
   DEMO_TEMPLATES,

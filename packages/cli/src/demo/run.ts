@@ -26,6 +26,7 @@ import {
 import { vlpEmbedder } from '@vlp/tasks';
 import { latestCheckpoint, Rng } from '@vlp/tensor-core';
 import { _duration, _Progress, _useBackend } from '../commands/_common.js';
+import { augmentPixels } from './augment.js';
 import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
 import { DEMO_DEFAULTS, ensureDemoRecipe } from './recipe.js';
 import { writeDemoReport } from './report.js';
@@ -60,6 +61,8 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Stop training after this many steps of this session, with a checkpoint (tests of --resume). */
   stopAfter?: number;
+  /** Augment the aligned pictures (random crop, brightness / contrast jitter; see augment.ts). */
+  augment?: boolean;
   /** Build (or reuse) the corpus here instead of `out/corpus` (ablation rows share one). */
   corpusDir?: string;
   /** The command line that made the run, for the report. */
@@ -183,7 +186,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     maxTexts: DEMO_DEFAULTS.maxTexts,
     maxIcons: DEMO_DEFAULTS.maxIcons,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as Required<Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command' | 'corpusDir'>> &
+  } as Required<
+    Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command' | 'corpusDir' | 'augment'>
+  > &
     DemoOptions;
   const out = resolve(o.out);
   const recipe = getRecipe(o.recipe);
@@ -235,9 +240,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     readImage: (r) => reader.readImage(r),
     rng: rng.fork('data'),
   });
+  const augRng = rng.fork('augment');
+  const trainerOpts = model.trainerOptions();
+  const data =
+    o.augment === true
+      ? mapData(reader, async (b) => {
+          const batch = await build(b);
+          const plain = batch.pixels;
+          batch.pixels = augmentPixels(plain, augRng);
+          plain.dispose();
+          return batch;
+        })
+      : mapData(reader, build);
   const trainer = new Trainer({
     model,
-    data: mapData(reader, build),
+    data,
     totalSteps: o.steps,
     lossFn: (b, s) => model.lossFn(b, s),
     lr: { lr: o.lr, warmupSteps: Math.round(o.steps / 20), minLr: o.lr / 10 },
@@ -247,7 +264,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     metricsFile: join(out, 'metrics.jsonl'),
     progress: false,
     config: { demo: { ...o, log: undefined }, vocabSize: tokenizer.vocabSize },
-    ...model.trainerOptions(),
+    ...trainerOpts,
+    rngs: { ...trainerOpts.rngs, augment: augRng },
   });
   let trainSeconds = previous?.trainSeconds ?? 0;
   let sessionStart = performance.now();
@@ -358,6 +376,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         vocabSize: tokenizer.vocabSize,
         minutes: o.minutes,
         mix,
+        augment: o.augment === true,
         subset: o.subset,
         resumed: resumedFrom !== undefined,
       },
