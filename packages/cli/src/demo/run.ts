@@ -214,8 +214,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   );
 
   // 2. training
-  const usesTexts = (recipe.objectives.mlm_text ?? 0) > 0 && manifest.texts.length > 0;
-  const usesImages = (recipe.objectives.vcl ?? 0) > 0 && manifest.images.length > 1;
+  // Unaligned streams feed a batch only when the recipe allows them and an objective consumes them.
+  const u = recipe.unaligned;
+  const usesTexts = u?.texts === true && (recipe.objectives.mlm_text ?? 0) > 0 && manifest.texts.length > 0;
+  const usesImages = u?.images === true && (recipe.objectives.vcl ?? 0) > 0 && manifest.images.length > 1;
   const texts = [
     ...manifest.pairs.flatMap((p) => p.captions),
     ...(usesTexts ? manifest.texts.map((t) => t.text) : []),
