@@ -70,22 +70,28 @@ class _Towers extends Module {
   readonly textProj: Linear;
   constructor(recipe: Recipe, vocabSize: number, rng: Rng) {
     super();
-    this.vision = this.registerModule(
-      'vision',
-      createImageEncoder(recipe.image.name, recipe.image.overrides, rng.fork('vision')),
-    );
-    this.text = this.registerModule(
-      'text',
-      createTextEncoder(recipe.text.name, { ...recipe.text.overrides, vocabSize }, rng.fork('text')),
-    );
-    this.visionProj = this.registerModule(
-      'visionProj',
-      new Linear(this.vision.dim, recipe.embedDim, { rng: rng.fork('visionProj') }),
-    );
-    this.textProj = this.registerModule(
-      'textProj',
-      new Linear(this.text.config.dim, recipe.embedDim, { rng: rng.fork('textProj') }),
-    );
+    try {
+      this.vision = this.registerModule(
+        'vision',
+        createImageEncoder(recipe.image.name, recipe.image.overrides, rng.fork('vision')),
+      );
+      this.text = this.registerModule(
+        'text',
+        createTextEncoder(recipe.text.name, { ...recipe.text.overrides, vocabSize }, rng.fork('text')),
+      );
+      this.visionProj = this.registerModule(
+        'visionProj',
+        new Linear(this.vision.dim, recipe.embedDim, { rng: rng.fork('visionProj') }),
+      );
+      this.textProj = this.registerModule(
+        'textProj',
+        new Linear(this.text.config.dim, recipe.embedDim, { rng: rng.fork('textProj') }),
+      );
+    } catch (error) {
+      // A tower or projection that cannot be built (bad overrides, sizes no array holds): free what was.
+      this.dispose();
+      throw error;
+    }
   }
   /** L2-normalised image embeddings [B, E] and the tokens [B, N, Dv] fusion reads. */
   images(pixels: tf.Tensor4D, grid: boolean): { embeds: tf.Tensor2D; tokens: tf.Tensor3D } {
@@ -153,71 +159,83 @@ export class VlpModel extends Module {
 
   constructor(recipe: Recipe, opts: { vocabSize: number; batchSize: number; rng: Rng }) {
     super();
-    this.recipe = recipe;
-    const rng = opts.rng;
-    this.rng = rng.fork('sampling');
-    const w = recipe.objectives;
-    this.towers = this.registerModule('towers', new _Towers(recipe, opts.vocabSize, rng.fork('towers')));
-    const t = recipe.temperature;
-    this.temp = this.registerModule('temp', new Temperature(t.init, { min: t.min, max: t.max }));
-    const vDim = this.towers.vision.dim;
-    const tDim = this.towers.text.config.dim;
-    this.grid = this.towers.vision.config.kind === 'cnn';
-    if (recipe.fusion) {
-      const fo: Record<string, unknown> = { ...recipe.fusion.overrides, visualDim: vDim, textDim: tDim };
-      if (recipe.method === 'soho') fo.visualDictionary = undefined; // the model owns SOHO's dictionary
-      this.fusion = this.registerModule(
-        'fusion',
-        createFusion(recipe.fusion.name, fo as Parameters<typeof createFusion>[1], rng.fork('fusion')),
-      );
-    }
-    const fDim = this.fusion?.dim ?? tDim;
-    if (this.fusion && (w.itm ?? 0) > 0) {
-      this.itmHead = this.registerModule('itmHead', new Linear(fDim, 2, { rng: rng.fork('itm') }));
-    }
-    if ((w.mlm ?? 0) > 0 || (w.mlm_text ?? 0) > 0) {
-      if (fDim !== tDim) {
-        this.mlmProj = this.registerModule('mlmProj', new Linear(fDim, tDim, { rng: rng.fork('mlmProj') }));
+    try {
+      this.recipe = recipe;
+      const rng = opts.rng;
+      this.rng = rng.fork('sampling');
+      const w = recipe.objectives;
+      this.towers = this.registerModule('towers', new _Towers(recipe, opts.vocabSize, rng.fork('towers')));
+      const maxPositions = this.towers.text.config.maxPositions;
+      if (recipe.maxLength > maxPositions) {
+        throw new Error(
+          `recipe "${recipe.name}": maxLength ${recipe.maxLength} exceeds the text encoder's maxPositions ${maxPositions}`,
+        );
       }
-      const head = new MlmHead(
-        this.towers.text.embeddings.wordEmbeddings,
-        this.towers.text.config,
-        rng.fork('mlm'),
-      );
-      this.mlmHead = this.registerModule('mlmHead', head);
-    }
-    if (recipe.method === 'soho') {
-      const fusionCfg = createFusion(recipe.fusion?.name ?? 'soho-tiny', {}, rng.fork('probe'));
-      const vdCfg = 'visualDictionary' in fusionCfg.config ? fusionCfg.config.visualDictionary : undefined;
-      fusionCfg.dispose();
-      if (!vdCfg)
-        throw new Error(`createModel: SOHO recipe "${recipe.name}" needs a fusion with a visualDictionary`);
-      this.vd = this.registerModule(
-        'vd',
-        new VisualDictionary({
-          size: vdCfg.size,
-          dim: vDim,
-          decay: vdCfg.decay,
-          deadAfter: vdCfg.deadAfter,
-          rng: rng.fork('vd'),
-        }),
-      );
-      this.mvmHead = this.registerModule('mvmHead', new Linear(fDim, vDim, { rng: rng.fork('mvm') }));
-      this.maskEmbed = this.registerParameter('maskEmbed', tf.zeros([vDim]));
-    }
-    if (recipe.pixelSamples !== undefined) {
-      this.sampler = this.registerModule(
-        'sampler',
-        new RandomPixelSampler(recipe.pixelSamples, rng.fork('pixels')),
-      );
-    }
-    if (recipe.momentum) {
-      const m = recipe.momentum;
-      const copy = new _Towers(recipe, opts.vocabSize, rng.fork('momentum'));
-      this.momentum = new MomentumModel(this.towers, copy, { m: m.m });
-      const q = { size: m.queueSize, dim: recipe.embedDim, batchSize: opts.batchSize };
-      this.imageQueue = new FeatureQueue({ ...q, rng: rng.fork('imageQueue') });
-      this.textQueue = new FeatureQueue({ ...q, rng: rng.fork('textQueue') });
+      const t = recipe.temperature;
+      this.temp = this.registerModule('temp', new Temperature(t.init, { min: t.min, max: t.max }));
+      const vDim = this.towers.vision.dim;
+      const tDim = this.towers.text.config.dim;
+      this.grid = this.towers.vision.config.kind === 'cnn';
+      if (recipe.fusion) {
+        const fo: Record<string, unknown> = { ...recipe.fusion.overrides, visualDim: vDim, textDim: tDim };
+        if (recipe.method === 'soho') fo.visualDictionary = undefined; // the model owns SOHO's dictionary
+        this.fusion = this.registerModule(
+          'fusion',
+          createFusion(recipe.fusion.name, fo as Parameters<typeof createFusion>[1], rng.fork('fusion')),
+        );
+      }
+      const fDim = this.fusion?.dim ?? tDim;
+      if (this.fusion && (w.itm ?? 0) > 0) {
+        this.itmHead = this.registerModule('itmHead', new Linear(fDim, 2, { rng: rng.fork('itm') }));
+      }
+      if ((w.mlm ?? 0) > 0 || (w.mlm_text ?? 0) > 0) {
+        if (fDim !== tDim) {
+          this.mlmProj = this.registerModule('mlmProj', new Linear(fDim, tDim, { rng: rng.fork('mlmProj') }));
+        }
+        const head = new MlmHead(
+          this.towers.text.embeddings.wordEmbeddings,
+          this.towers.text.config,
+          rng.fork('mlm'),
+        );
+        this.mlmHead = this.registerModule('mlmHead', head);
+      }
+      if (recipe.method === 'soho') {
+        const fusionCfg = createFusion(recipe.fusion?.name ?? 'soho-tiny', {}, rng.fork('probe'));
+        const vdCfg = 'visualDictionary' in fusionCfg.config ? fusionCfg.config.visualDictionary : undefined;
+        fusionCfg.dispose();
+        if (!vdCfg)
+          throw new Error(`createModel: SOHO recipe "${recipe.name}" needs a fusion with a visualDictionary`);
+        this.vd = this.registerModule(
+          'vd',
+          new VisualDictionary({
+            size: vdCfg.size,
+            dim: vDim,
+            decay: vdCfg.decay,
+            deadAfter: vdCfg.deadAfter,
+            rng: rng.fork('vd'),
+          }),
+        );
+        this.mvmHead = this.registerModule('mvmHead', new Linear(fDim, vDim, { rng: rng.fork('mvm') }));
+        this.maskEmbed = this.registerParameter('maskEmbed', tf.zeros([vDim]));
+      }
+      if (recipe.pixelSamples !== undefined) {
+        this.sampler = this.registerModule(
+          'sampler',
+          new RandomPixelSampler(recipe.pixelSamples, rng.fork('pixels')),
+        );
+      }
+      if (recipe.momentum) {
+        const m = recipe.momentum;
+        const copy = new _Towers(recipe, opts.vocabSize, rng.fork('momentum'));
+        this.momentum = new MomentumModel(this.towers, copy, { m: m.m });
+        const q = { size: m.queueSize, dim: recipe.embedDim, batchSize: opts.batchSize };
+        this.imageQueue = new FeatureQueue({ ...q, rng: rng.fork('imageQueue') });
+        this.textQueue = new FeatureQueue({ ...q, rng: rng.fork('textQueue') });
+      }
+    } catch (error) {
+      // Free the towers and heads already built, so a recipe that fails leaks no variables.
+      this.dispose();
+      throw error;
     }
   }
 

@@ -145,7 +145,16 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     );
   const { tensors } = await readSafetensorsFile(weightsPath);
   const batchSize = recipe.momentum?.queueSize ?? 1; // sizes ALBEF's queues only, which are not saved
-  const model = createModel(recipe, {}, new Rng(0), { vocabSize: config.vocabSize, batchSize });
+  let model: VlpModel;
+  try {
+    model = createModel(recipe, {}, new Rng(0), { vocabSize: config.vocabSize, batchSize });
+  } catch (e) {
+    // Overrides a tower rejects, sizes no typed array can hold, lengths past the position table.
+    for (const t of Object.values(tensors)) t.dispose();
+    throw new CheckpointError(configPath, `recipe does not build a model: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
   try {
     const own: Record<string, tf.Tensor> = {};
     const momentum: Record<string, tf.Tensor> = {};
