@@ -4,8 +4,13 @@
 // measured). With dilation 1 we supply the gradient ourselves on every backend: dx by a transposed
 // convolution (Conv2DBackpropInput exists on wasm), dW as one matrix product of the input's patches with dy:
 // dW[i, j, c, o] = sum_{b, y, x} xpad[b, y*s + i, x*s + j, c] * dy[b, y, x, o] (im2col by kh * kw strided
-// slices, then [kh kw C, N] x [N, O]).
+// slices, then [kh kw C, N] x [N, O]). A backend may take dW over as one kernel, 'VlpConv2dFilterGrad'
+// (the ORT backend runs the same im2col and matmul as a single graph: backends/ort/fused/conv-filter-grad.ts).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from './fused.js';
+
+/** The fused filter-gradient kernel a backend may register (inputs x padded, dy; attrs kernel, strides). */
+const FILTER_GRAD = 'VlpConv2dFilterGrad';
 
 /** Geometry of {@link conv2d}. */
 export interface Conv2dGeometry {
@@ -84,6 +89,16 @@ export function conv2d(
             const [xx, ww] = saved as [tf.Tensor4D, tf.Tensor4D];
             const dy4 = dy as tf.Tensor4D; // [B, OH, OW, outC]
             const dx = tf.conv2dTranspose(dy4, ww, xx.shape, g.stride, 'valid'); // [B, Hp, Wp, inC]
+            if (fusedKernelFor(FILTER_GRAD) && xx.dtype === 'float32' && dy4.dtype === 'float32') {
+              const dw = tf
+                .engine()
+                .runKernel(
+                  FILTER_GRAD,
+                  { x: xx, dy: dy4 },
+                  { kernel: [kh, kw], strides: [...g.stride] },
+                ) as tf.Tensor4D; // [kh, kw, inC, outC]
+              return [dx, dw];
+            }
             const [nb, oh, ow] = dy4.shape;
             const [sh, sw] = g.stride;
             // Windows by plain slices (tfjs's StridedSlice is a slow per-element loop): a stride-s window

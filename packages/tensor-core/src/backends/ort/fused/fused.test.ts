@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { geluTanh } from '../../../ops/activations.js';
 import { scaledDotProductAttention } from '../../../ops/attention.js';
+import { conv2d } from '../../../ops/conv.js';
 import { layerNorm } from '../../../ops/layer-norm.js';
 import { linear } from '../../../ops/linear.js';
 import { maxRelErr, runOn, seeded, setUpOrt } from '../_test-utils.js';
@@ -106,6 +107,140 @@ describe('fused kernels on vlp-ort match the tfjs composites on cpu', () => {
   it('empty tensors fall back to the composites', () => {
     compare('VlpGeluTanh', () => geluTanh(tf.zeros([0, 4])));
     compare('VlpLinear', () => linear(tf.zeros([0, 4]), tf.ones([4, 3]), tf.ones([3])));
+  });
+});
+
+describe("VlpConv2dFilterGrad (the conv2d op's filter gradient as one ORT graph)", () => {
+  const GEOMETRIES: {
+    x: number[];
+    w: number[];
+    stride: [number, number];
+    padding: 'same' | 'valid' | number;
+  }[] = [
+    { x: [2, 8, 8, 3], w: [3, 3, 3, 4], stride: [1, 1], padding: 1 },
+    { x: [2, 9, 7, 3], w: [3, 3, 3, 5], stride: [2, 2], padding: 'same' },
+    { x: [3, 8, 8, 4], w: [1, 1, 4, 6], stride: [2, 2], padding: 'valid' }, // ResNet downsample shortcut
+    { x: [1, 11, 9, 2], w: [3, 2, 2, 3], stride: [2, 3], padding: 'valid' },
+    { x: [2, 12, 12, 3], w: [7, 7, 3, 4], stride: [2, 2], padding: 3 }, // ResNet stem
+  ];
+  for (const c of GEOMETRIES) {
+    it(`x [${c.x}] w [${c.w}] stride ${c.stride} pad ${c.padding}: kernel = cpu Conv2DBackpropFilter`, () => {
+      // The kernel alone, on a padded input, against tfjs-cpu's own filter-gradient kernel.
+      const f = (fused: boolean) => () => {
+        // A padded input with extra rows/cols no output position reaches (dW must ignore them).
+        const xp = tf.pad(t(c.x, 31), [
+          [0, 0],
+          [1, 1],
+          [0, 2],
+          [0, 0],
+        ]) as tf.Tensor4D;
+        const w = t(c.w, 32) as tf.Tensor4D;
+        const dy = t(tf.conv2d(xp, w, c.stride, 'valid').shape, 34) as tf.Tensor4D;
+        if (!fused) {
+          return tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: xp, dy },
+              { strides: c.stride, pad: 'valid', dataFormat: 'NHWC', filterShape: c.w },
+            ) as tf.Tensor;
+        }
+        return tf
+          .engine()
+          .runKernel(
+            'VlpConv2dFilterGrad',
+            { x: xp, dy },
+            { kernel: c.w.slice(0, 2), strides: c.stride },
+          ) as tf.Tensor;
+      };
+      const want = runOn('cpu', f(false));
+      const got = runOn(ORT_TFJS_NAME, f(true));
+      expect(got[0]!.shape).toEqual(c.w);
+      expect(maxRelErr(got[0]!.values, want[0]!.values)).toBeLessThan(1e-5);
+    });
+    it(`x [${c.x}] w [${c.w}] stride ${c.stride} pad ${c.padding}: conv2d op values and gradients`, async () => {
+      compare(
+        'VlpConv2dFilterGrad',
+        withGrads(
+          (x, w, b) =>
+            conv2d(x as tf.Tensor4D, w as tf.Tensor4D, b, {
+              stride: c.stride,
+              padding: c.padding,
+              dilation: [1, 1],
+            }),
+          () => [t(c.x, 35), t(c.w, 36), t([c.w[3]!], 37)],
+        ),
+      );
+    });
+  }
+  it("conv2d's backward really runs the fused kernel on ORT", async () => {
+    const info = await tf.profile(() => {
+      const g = withGrads(
+        (x, w) =>
+          conv2d(x as tf.Tensor4D, w as tf.Tensor4D, undefined, {
+            stride: [2, 2],
+            padding: 1,
+            dilation: [1, 1],
+          }),
+        () => [t([2, 8, 8, 3], 38), t([3, 3, 3, 4], 39)],
+      )();
+      tf.dispose(g);
+    });
+    expect(info.kernels.filter((k) => k.name === 'VlpConv2dFilterGrad').length).toBe(1);
+  });
+  it('rejects a dy the padded input cannot produce', () => {
+    expect(() =>
+      tf.engine().runKernel(
+        'VlpConv2dFilterGrad',
+        { x: tf.zeros([1, 4, 4, 2]), dy: tf.zeros([1, 4, 4, 3]) },
+        {
+          kernel: [3, 3],
+          strides: [1, 1],
+        },
+      ),
+    ).toThrow(/VlpConv2dFilterGrad: dy \[1,4,4,3\] needs a padded input larger/);
+  });
+});
+
+describe('VlpBatchNorm (training-mode batch statistics, one graph each way)', () => {
+  /** y + 0.7 mean - 1.3 var (broadcast over rows), so the statistics outputs' gradients are checked too. */
+  const bn = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+    let y: tf.Tensor;
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    if (tf.getBackend() === ORT_TFJS_NAME) {
+      [y, mean, variance] = tf
+        .engine()
+        .runKernel('VlpBatchNorm', { x, gamma: g, beta: b }, { eps: 1e-3 }) as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
+    } else {
+      const axes = [...Array(x.rank - 1).keys()];
+      ({ mean, variance } = tf.moments(x, axes));
+      y = tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-3))), g), b);
+    }
+    return tf.add(y, tf.sub(tf.mul(mean, 0.7), tf.mul(variance, 1.3)));
+  };
+  for (const shape of [
+    [6, 5],
+    [2, 4, 3, 5],
+  ]) {
+    it(`x [${shape}]: values and dx, dgamma, dbeta against the tfjs composite on cpu`, () => {
+      const c = shape[shape.length - 1]!;
+      compare(
+        'VlpBatchNorm',
+        withGrads(bn, () => [tf.add(t(shape, 41, 2), 0.5), tf.add(t([c], 42, 0.5), 1), t([c], 43)]),
+      );
+    });
+  }
+  it('rejects gamma of the wrong width', () => {
+    expect(() =>
+      tf
+        .engine()
+        .runKernel('VlpBatchNorm', { x: tf.zeros([2, 3]), gamma: tf.ones([4]), beta: tf.zeros([4]) }, {}),
+    ).toThrow(/VlpBatchNorm: x \[2,3\] must be \[\.\.\., C\] with gamma \[C\]/);
   });
 });
 

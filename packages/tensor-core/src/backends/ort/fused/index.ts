@@ -3,12 +3,16 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { OrtKernelDef } from '../backend.js';
 import { adamKernels } from './adam.js';
 import { attentionGradient, attentionKernels } from './attention.js';
+import { batchNormGradient, batchNormKernels } from './batch-norm.js';
+import { convFilterGradKernels } from './conv-filter-grad.js';
 import { geluGradient, geluKernels } from './gelu.js';
 import { layerNormGradient, layerNormKernels } from './layer-norm.js';
 import { linearGradient, linearKernels } from './linear.js';
 
 export { ADAM, FusedAdam, type FusedAdamOptions } from './adam.js';
 export { ATTENTION } from './attention.js';
+export { BATCH_NORM } from './batch-norm.js';
+export { CONV_FILTER_GRAD } from './conv-filter-grad.js';
 export { GELU_TANH } from './gelu.js';
 export { LAYER_NORM } from './layer-norm.js';
 export { LINEAR } from './linear.js';
@@ -19,6 +23,8 @@ export const fusedKernels: OrtKernelDef[] = [
   ...geluKernels,
   ...attentionKernels,
   ...adamKernels,
+  ...convFilterGradKernels,
+  ...batchNormKernels,
 ];
 
 export const fusedGradients: tf.GradConfig[] = [
@@ -26,4 +32,5 @@ export const fusedGradients: tf.GradConfig[] = [
   layerNormGradient,
   geluGradient,
   attentionGradient,
+  batchNormGradient,
 ];

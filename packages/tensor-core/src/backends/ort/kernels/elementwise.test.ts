@@ -188,4 +188,12 @@ describe('size threshold and session cache', () => {
     compare(() => tf.add(t([30, 7], 1), t([30, 7], 2)));
     expect(backend.runner.built).toBeLessThanOrEqual(built + 1);
   });
+  it('Step (alpha 0 and 0.2; NaN stays NaN) and the relu gradient', () => {
+    const x = () => tf.concat([t([4, 6], 21), tf.tensor([0, -0, 3, 1e-9, -1e-9, -2], [1, 6])]);
+    compare(() => tf.step(x()));
+    compare(() => tf.step(x(), 0.2));
+    compare(() => tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), t([5, 6], 22))))([t([5, 6], 23)]));
+    const nan = runOn(ORT_TFJS_NAME, () => tf.step(tf.tensor([Number.NaN, 1, -1, 0], [2, 2])));
+    expect(nan[0]!.values).toEqual([Number.NaN, 1, 0, 0]);
+  });
 });

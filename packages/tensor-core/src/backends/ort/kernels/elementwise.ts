@@ -86,7 +86,39 @@ function unary(name: string, nodes: (x: string, y: string) => NodeSpec[]): OrtKe
   };
 }
 
+/** Step (relu's gradient mask): x > 0 ? 1 : alpha, NaN stays NaN, as the cpu kernel. */
+const step: OrtKernelDef = {
+  kernelName: tf.Step,
+  body: (inputs, backend: OrtBackend, attrs) => {
+    const x = inputs.x!;
+    const alpha = Number(attrs.alpha ?? 0);
+    const feeds = backend.feeds([x]);
+    if (!feeds || !backend.worthIt(x.shape)) return null;
+    return backend.runGraph(
+      `Step:${x.shape.length}:${alpha}`,
+      (): GraphSpec => ({
+        inputs: [{ name: 'x', rank: x.shape.length }],
+        outputs: [{ name: 'y', rank: x.shape.length }],
+        nodes: [
+          { op: 'Greater', inputs: ['x', 'zero'], outputs: ['pos'] },
+          { op: 'Where', inputs: ['pos', 'one', 'alpha'], outputs: ['s'] },
+          { op: 'IsNaN', inputs: ['x'], outputs: ['nan'] },
+          { op: 'Where', inputs: ['nan', 'x', 's'], outputs: ['y'] },
+        ],
+        consts: [
+          { name: 'zero', dims: [], dtype: 'float32', values: [0] },
+          { name: 'one', dims: [], dtype: 'float32', values: [1] },
+          { name: 'alpha', dims: [], dtype: 'float32', values: [alpha] },
+        ],
+      }),
+      feeds,
+      [{ shape: x.shape }],
+    )[0]!;
+  },
+};
+
 export const elementwiseKernels: OrtKernelDef[] = [
   ...Object.entries(BINARY).map(([n, f]) => binary(n, f)),
   ...Object.entries(UNARY).map(([n, f]) => unary(n, f)),
+  step,
 ];

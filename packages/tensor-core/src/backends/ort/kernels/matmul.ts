@@ -2,6 +2,7 @@
 // so no Transpose node is ever materialised; the fused variant adds bias and relu in the same graph.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NodeSpec } from '../_onnx.js';
+import { sizeOf } from '../_runner.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 
 /** Output shape of a (batched, broadcasting) matmul with optional transposes of the last two dims. */
@@ -23,6 +24,14 @@ export function matmulNode(x: string, y: string, out: string, tA: boolean, tB: b
   };
 }
 
+/**
+ * A matmul is worth an ORT call when its output is big, or when its work is: a conv filter gradient
+ * [kh kw C, N] x [N, O] has a few hundred outputs but N = B H W (65,536 at batch 64, 32 px) terms each.
+ */
+function worthMatMul(backend: OrtBackend, out: readonly number[], k: number): boolean {
+  return backend.worthIt(out) || sizeOf(out) * k >= backend.minOrtSize * 256;
+}
+
 function batchMatMul(
   inputs: tf.NamedTensorInfoMap,
   backend: OrtBackend,
@@ -37,7 +46,7 @@ function batchMatMul(
   if (!feeds) return null;
   const out = matmulShape(a.shape, b.shape, tA, tB);
   const k = tA ? a.shape[a.shape.length - 2]! : a.shape[a.shape.length - 1]!;
-  if (k === 0 || !backend.worthIt(out) || a.shape.includes(0) || b.shape.includes(0)) return null;
+  if (k === 0 || !worthMatMul(backend, out, k) || a.shape.includes(0) || b.shape.includes(0)) return null;
   const key = `BatchMatMul:${a.shape.length}:${b.shape.length}:${tA}:${tB}`;
   return backend.runGraph(
     key,
@@ -71,7 +80,8 @@ function fusedMatMul(
   if (!feeds) return null;
   let out = matmulShape(a.shape, b.shape, tA, tB);
   if (bias) out = tf.backend_util.assertAndGetBroadcastShape(out, bias.shape);
-  if (!backend.worthIt(out) || ins.some((t) => t.shape.includes(0))) return null;
+  const k = tA ? a.shape[a.shape.length - 2]! : a.shape[a.shape.length - 1]!;
+  if (!worthMatMul(backend, out, k) || ins.some((t) => t.shape.includes(0))) return null;
   const key = `_FusedMatMul:${a.shape.length}:${b.shape.length}:${bias?.shape.length ?? -1}:${tA}:${tB}:${activation}`;
   return backend.runGraph(
     key,

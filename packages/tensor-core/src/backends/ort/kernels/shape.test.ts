@@ -47,4 +47,39 @@ describe('ORT data-movement kernels', () => {
     compare(() => tf.concat([t([3, 4], 6), t([3, 5], 7)], 1));
     compare(() => tf.concat([t([2, 3, 4, 2], 8), t([2, 3, 4, 2], 9), t([2, 3, 4, 1], 10)], -1));
   });
+  it('PadV2 (zero and constant values, rank 2 and 4) and its gradient', () => {
+    compare(() =>
+      tf.pad(t([3, 5], 11), [
+        [1, 2],
+        [0, 3],
+      ]),
+    );
+    compare(() =>
+      tf.pad(
+        t([2, 5, 4, 3], 12),
+        [
+          [0, 0],
+          [1, 1],
+          [2, 0],
+          [0, 0],
+        ],
+        0.5,
+      ),
+    );
+    compare(() =>
+      tf.grads((x: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.pad(x, [
+              [0, 0],
+              [1, 2],
+              [1, 2],
+              [0, 0],
+            ]),
+            t([2, 7, 7, 3], 14),
+          ),
+        ),
+      )([t([2, 4, 4, 3], 13)]),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // Data-movement kernels whose tfjs-cpu versions walk strided indices in JS (hundreds of ms for a [64, 65, 576]
-// split on the last axis): SplitV, strided Slice and Concat as ONNX Split / Slice / Concat.
+// split on the last axis; ~170 ms for one [64, 32, 32, 16] PadV2): SplitV, strided Slice, Concat and PadV2 as
+// ONNX Split / Slice / Concat / Pad.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
@@ -100,4 +101,36 @@ const concat: OrtKernelDef = {
   },
 };
 
-export const shapeKernels: OrtKernelDef[] = [splitV, slice, concat];
+const padV2: OrtKernelDef = {
+  kernelName: tf.PadV2,
+  body: (inputs, backend: OrtBackend, attrs) => {
+    const x = inputs.x!;
+    const rank = x.shape.length;
+    const paddings = attrs.paddings as Array<[number, number]>;
+    const value = Number(attrs.constantValue ?? 0);
+    const feeds = backend.feeds([x]);
+    if (!feeds || rank === 0 || x.shape.includes(0) || paddings.flat().some((p) => p < 0)) return null;
+    const out = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
+    if (!backend.worthIt(out)) return null;
+    // ONNX pads: every axis's begin, then every axis's end.
+    const pads = [...paddings.map((p) => p[0]), ...paddings.map((p) => p[1])];
+    return backend.runGraph(
+      `PadV2:${rank}:${pads.join(',')}:${value}`,
+      (): GraphSpec => ({
+        inputs: [{ name: 'x', rank }],
+        outputs: [{ name: 'y', rank }],
+        nodes: [
+          { op: 'Pad', inputs: ['x', 'pads', 'value'], outputs: ['y'], attrs: { mode: { s: 'constant' } } },
+        ],
+        consts: [
+          { name: 'pads', dims: [pads.length], dtype: 'int64', values: pads },
+          { name: 'value', dims: [], dtype: 'float32', values: [value] },
+        ],
+      }),
+      feeds,
+      [{ shape: out }],
+    )[0]!;
+  },
+};
+
+export const shapeKernels: OrtKernelDef[] = [splitV, slice, concat, padV2];
