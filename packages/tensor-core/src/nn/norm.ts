@@ -1,6 +1,7 @@
 // Normalisation over batches and groups for CNN towers: BatchNorm (Ioffe & Szegedy, 2015) with running
 // statistics as buffers, and GroupNorm (Wu & He, 2018), both channels-last (NHWC).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelFor } from '../ops/fused.js';
 import { init } from '../random/index.js';
 import { Module } from './module.js';
 
@@ -47,14 +48,29 @@ export class BatchNorm2d extends Module {
         const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))); // [C]
         return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias);
       }
-      const axes = [...Array(x.rank - 1).keys()];
-      const { mean, variance } = tf.moments(x, axes); // [C], biased
       const n = x.size / this.channels;
       const m = this.momentum;
-      // Buffers take the values only (no gradient flows into running statistics).
-      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      const update = (mean: tf.Tensor, variance: tf.Tensor) => {
+        // Buffers take the values only (no gradient flows into running statistics).
+        const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      };
+      // Fused-kernel dispatch (ORT backend, owner: backends/ort/fused/batch-norm.ts): one graph each way.
+      if (fusedKernelFor('VlpBatchNorm') && x.dtype === 'float32' && x.size > 0) {
+        const [y, mean, variance] = tf
+          .engine()
+          .runKernel(
+            'VlpBatchNorm',
+            { x, gamma: this.weight, beta: this.bias },
+            { eps: this.eps },
+          ) as tf.Tensor[];
+        update(mean!, variance!); // [C] each, biased variance
+        return y!;
+      }
+      const axes = [...Array(x.rank - 1).keys()];
+      const { mean, variance } = tf.moments(x, axes); // [C], biased
+      update(mean, variance);
       const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))); // [..., C]
       return tf.add(tf.mul(normed, this.weight), this.bias);
     });

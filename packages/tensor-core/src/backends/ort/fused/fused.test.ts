@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchNorm2d } from '../../../nn/norm.js';
 import { geluTanh } from '../../../ops/activations.js';
 import { scaledDotProductAttention } from '../../../ops/attention.js';
 import { conv2d } from '../../../ops/conv.js';
@@ -235,6 +236,25 @@ describe('VlpBatchNorm (training-mode batch statistics, one graph each way)', ()
       );
     });
   }
+  it('BatchNorm2d.forward in train() dispatches to it: output, gradients and running buffers as on cpu', () => {
+    const f = () => {
+      const bn = new BatchNorm2d(5, { momentum: 0.2, eps: 1e-4 });
+      bn.weight.assign(tf.add(t([5], 44, 0.5), 1));
+      const x = tf.add(t([3, 4, 2, 5], 45, 3), 1);
+      const r = t([3, 4, 2, 5], 46);
+      const y = bn.forward(x);
+      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(bn.forward(a), r)))(x);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(bn.forward(x), r)) as tf.Scalar,
+        [bn.weight, bn.bias],
+      );
+      const g = [value, dx, grads[bn.weight.name]!, grads[bn.bias.name]!];
+      const out = [y, ...g, tf.clone(bn.runningMean), tf.clone(bn.runningVar)];
+      bn.dispose();
+      return out;
+    };
+    compare('VlpBatchNorm', f, 1e-4);
+  });
   it('rejects gamma of the wrong width', () => {
     expect(() =>
       tf
