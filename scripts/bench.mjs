@@ -11,6 +11,9 @@
 //   pnpm bench --json > out.json
 //   pnpm bench --repeats 3                      # each side's fastest of 3 interleaved runs (shared machine)
 //   pnpm bench --workloads onnx_label           # labelling throughput on an exported ONNX tower
+//   pnpm bench --backends ort --workloads cnn_step --profile   # resnet-tiny (the CNN image tower) training
+// cnn_step: forward + backward + Adam of @vlp/vision's resnet-tiny at batch 64, 32 px (train mode, BatchNorm
+// batch statistics); no PyTorch counterpart in reference.json, so no 'x torch' column (needs `pnpm build`).
 // Env: VLP_BENCH_REFERENCE_DIR (default <repo>/../shared/bench), VLP_BENCH_PYTHON (default /usr/bin/python3),
 //      VLP_ORT_THREADS (ORT intra-op threads; default all cores).
 import { spawnSync } from 'node:child_process';
@@ -23,14 +26,19 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REF_DIR = process.env.VLP_BENCH_REFERENCE_DIR ?? resolve(ROOT, '..', 'shared', 'bench');
 const PYTHON = process.env.VLP_BENCH_PYTHON ?? '/usr/bin/python3';
 const CORE_DIST = join(ROOT, 'packages', 'tensor-core', 'dist', 'index.js');
-const WORKLOADS = ['encoder_step', 'vit_inference', 'onnx_label'];
+const WORKLOADS = ['encoder_step', 'vit_inference', 'onnx_label', 'cnn_step'];
+/** Workloads run when --workloads is not given (cnn_step only on request). */
+const DEFAULT_WORKLOADS = ['encoder_step', 'vit_inference', 'onnx_label'];
+/** cnn_step's own config (reference.json has no CNN). */
+const CNN_CFG = { encoder: 'resnet-tiny', batch: 64, image: 32, lr: 1e-3, warmup_steps: 2, timed_steps: 5 };
+const VISION_DIST = join(ROOT, 'packages', 'vision', 'dist', 'index.js');
 /** Workloads timed against another workload's PyTorch figure (same encoder shape). */
 const TORCH_OF = { onnx_label: 'vit_inference' };
 
 function parseArgs(argv) {
   const args = {
     backends: undefined,
-    workloads: WORKLOADS,
+    workloads: DEFAULT_WORKLOADS,
     json: false,
     torch: true,
     profile: false,
@@ -95,7 +103,7 @@ function workloadFlops(name, c) {
 async function child(args) {
   const [workload] = args.workloads;
   const [backendName] = args.backends;
-  const cfg = loadConfigs()[TORCH_OF[workload] ?? workload];
+  const cfg = workload === 'cnn_step' ? CNN_CFG : loadConfigs()[TORCH_OF[workload] ?? workload];
   if (workload === 'onnx_label') {
     const { onnxLabelChild } = await import('./_bench-onnx-label.mjs');
     process.stdout.write(`${JSON.stringify(await onnxLabelChild(ROOT, cfg, args))}\n`);
@@ -107,11 +115,16 @@ async function child(args) {
   // Inference needs no gradient registry (~85 MB of RSS in Node): as zero-shot labelling runs it.
   const selected = await core.selectBackend(backendName, {
     respectEnv: false,
-    gradients: workload === 'encoder_step',
+    gradients: workload !== 'vit_inference',
   });
-  const { encoderStep, encoderInference, makeBlocks, makeEncoder } = await import('./_bench-encoder.mjs');
-  const model = args.model === 'ops' ? makeEncoder(tf, core, cfg) : makeBlocks(tf, core, cfg);
-  const step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, model);
+  let step;
+  if (workload === 'cnn_step') {
+    step = await cnnStep(tf, core, cfg);
+  } else {
+    const { encoderStep, encoderInference, makeBlocks, makeEncoder } = await import('./_bench-encoder.mjs');
+    const model = args.model === 'ops' ? makeEncoder(tf, core, cfg) : makeBlocks(tf, core, cfg);
+    step = workload === 'encoder_step' ? encoderStep(tf, core, model, cfg) : encoderInference(tf, model);
+  }
   const warmup = cfg.warmup_steps;
   const timed = args.steps ?? cfg.timed_steps;
   for (let i = 0; i < warmup; i++) step();
@@ -153,6 +166,27 @@ async function child(args) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await core.releaseBackends?.();
   process.exit(0);
+}
+
+/** cnn_step: one resnet-tiny training step (loss = mean(tokens^2) + mean(cls^2), Adam) on a fixed batch. */
+async function cnnStep(tf, core, cfg) {
+  const vision = await import(pathToFileURL(VISION_DIST).href);
+  const enc = vision.createImageEncoder(cfg.encoder, {}, new core.Rng(1));
+  enc.train();
+  const params = enc.parameters();
+  const x = tf.randomNormal([cfg.batch, cfg.image, cfg.image, 3]);
+  const opt = core.FusedAdam
+    ? new core.FusedAdam({ learningRate: cfg.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 })
+    : tf.train.adam(cfg.lr, 0.9, 0.999, 1e-8);
+  return () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const f = enc.forward(x);
+      return tf.add(tf.mean(tf.square(f.tokens)), tf.mean(tf.square(f.cls)));
+    }, params);
+    value.dataSync();
+    opt.applyGradients(grads);
+    tf.dispose([value, grads]);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -264,7 +298,7 @@ async function main() {
   const cfgs = loadConfigs();
   const rows = [];
   for (const workload of args.workloads) {
-    const cfg = cfgs[TORCH_OF[workload] ?? workload];
+    const cfg = workload === 'cnn_step' ? CNN_CFG : cfgs[TORCH_OF[workload] ?? workload];
     const backends =
       workload === 'onnx_label' ? ['onnxruntime-node'] : (args.backends ?? (await availableBackends()));
     // The machine is shared: run PyTorch and each backend in turn, `repeats` times, and keep each side's
@@ -278,7 +312,8 @@ async function main() {
       best.set(key, { ...chosen, peak_rss_mb: rss, repeats: (prev?.repeats ?? 0) + 1 });
     };
     for (let rep = 0; rep < args.repeats; rep++) {
-      if (args.torch) keep('torch', { ...runTorch(TORCH_OF[workload] ?? workload), workload });
+      if (args.torch && workload !== 'cnn_step')
+        keep('torch', { ...runTorch(TORCH_OF[workload] ?? workload), workload });
       for (const backend of backends) {
         if (!args.json)
           process.stderr.write(`bench: ${workload} on ${backend} (run ${rep + 1}/${args.repeats})...\n`);
@@ -289,7 +324,8 @@ async function main() {
     rows.push(...best.values());
     for (const r of rows.filter((x) => x.workload === workload && x.ms_per_step)) {
       r.items_per_s = +((cfg.batch * 1000) / r.ms_per_step).toFixed(1);
-      r.gflops = +(workloadFlops(workload, cfg) / r.ms_per_step / 1e6).toFixed(1);
+      if (workload !== 'cnn_step')
+        r.gflops = +(workloadFlops(workload, cfg) / r.ms_per_step / 1e6).toFixed(1);
       if (torch?.ms_per_step) r.ratio_time = +(r.ms_per_step / torch.ms_per_step).toFixed(3);
       if (torch?.peak_rss_mb && r.peak_rss_mb) r.ratio_rss = +(r.peak_rss_mb / torch.peak_rss_mb).toFixed(3);
     }
