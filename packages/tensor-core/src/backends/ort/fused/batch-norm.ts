@@ -1,6 +1,6 @@
 // Fused training-mode batch normalisation (Ioffe & Szegedy, 2015) over every axis but the last (channels-last,
 // biased batch variance as torch.nn.BatchNorm2d in train()): forward is one graph giving y and the batch
-// statistics (for the running buffers); backward is one graph recomputing mean and 1/std (n = rows per channel):
+// statistics (for the running buffers); backward is one graph reusing those statistics (n = rows per channel):
 //   dx = rstd (g - mean(g) - xhat mean(g xhat)) + dmean / n + dvar 2 (x - mean) / n,  g = dy gamma;
 //   dgamma = sum(dy xhat);  dbeta = sum(dy).
 // The tfjs composite (moments, sub, mul, rsqrt, mul, add and their gradients) was ~15 elementwise kernel
@@ -86,7 +86,7 @@ export const batchNormKernels: OrtKernelDef[] = [
   {
     kernelName: BATCH_NORM_GRAD,
     body: (inputs, backend: OrtBackend, attrs) => {
-      const { dy, dmean, dvar, x, gamma } = inputs;
+      const { dy, dmean, dvar, x, gamma, mean, variance } = inputs; // mean, variance: the forward's outputs
       checkShapes(x!, gamma!);
       const rank = x!.shape.length;
       const c = x!.shape[rank - 1]!;
@@ -105,6 +105,8 @@ export const batchNormKernels: OrtKernelDef[] = [
             { name: 'dvar', rank: 1 },
             { name: 'x', rank },
             { name: 'gamma', rank: 1 },
+            { name: 'mean', rank: 1 },
+            { name: 'var', rank: 1 },
           ],
           outputs: [
             { name: 'dx', rank },
@@ -112,7 +114,11 @@ export const batchNormKernels: OrtKernelDef[] = [
             { name: 'dbeta', rank: 1 },
           ],
           nodes: [
-            ...statNodes(lead),
+            // The forward's statistics ([C], broadcast over the rows) instead of two more passes over x.
+            { op: 'Sub', inputs: ['x', 'mean'], outputs: ['xc'] },
+            { op: 'Add', inputs: ['var', 'eps'], outputs: ['vareps'] },
+            { op: 'Sqrt', inputs: ['vareps'], outputs: ['std'] },
+            { op: 'Reciprocal', inputs: ['std'], outputs: ['rstd'] },
             { op: 'Mul', inputs: ['xc', 'rstd'], outputs: ['xhat'] },
             { op: 'Mul', inputs: ['dy', 'gamma'], outputs: ['g'] },
             { op: 'ReduceMean', inputs: ['g'], outputs: ['gmean'], attrs: keep },
@@ -139,7 +145,7 @@ export const batchNormKernels: OrtKernelDef[] = [
             { name: 'lead', dims: [lead.length], dtype: 'int64', values: lead },
           ],
         }),
-        [dy!, dmean!, dvar!, x!, gamma!],
+        [dy!, dmean!, dvar!, x!, gamma!, mean!, variance!],
         [{ shape: x!.shape }, { shape: [c] }, { shape: [c] }],
       );
     },
@@ -149,8 +155,9 @@ export const batchNormKernels: OrtKernelDef[] = [
 export const batchNormGradient: tf.GradConfig = {
   kernelName: BATCH_NORM,
   inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
   gradFunc: (dys, saved, attrs) => {
-    const [x, gamma] = saved;
+    const [x, gamma, mean, variance] = saved;
     // tfjs passes one cotangent per output (zeros for the statistics when only y reaches the loss).
     const [dy, dmean, dvar] = dys as tf.Tensor[];
     const eps = epsOf(attrs);
@@ -158,7 +165,7 @@ export const batchNormGradient: tf.GradConfig = {
     // pass's tidy frees the ones no thunk returns.
     const grads = callKernel(
       BATCH_NORM_GRAD,
-      { dy: dy!, dmean: dmean!, dvar: dvar!, x: x!, gamma: gamma! },
+      { dy: dy!, dmean: dmean!, dvar: dvar!, x: x!, gamma: gamma!, mean: mean!, variance: variance! },
       { eps },
     );
     const get = (i: number) => grads[i]!;

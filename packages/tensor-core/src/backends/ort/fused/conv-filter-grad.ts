@@ -1,8 +1,10 @@
 // Fused convolution filter gradient for ops/conv.ts (dilation 1, input already padded): the im2col of the
 // padded input and its product with dy as ONE ORT graph,
 //   dW[i, j, c, o] = sum_{b, y, x} xpad[b, y*sh + i, x*sw + j, c] * dy[b, y, x, o]
-// by kh * kw strided Slices -> Concat on channels -> [N, kh kw C]^T x [N, O] (N = B OH OW) -> [kh, kw, C, O].
-// The tfjs composite (the same slices, concat and matmul as separate kernels) spent most of a ResNet step in
+// by kh * kw strided Slices stacked on the batch axis -> [kh kw, N, C], then one batched FusedMatMul with transA
+// against dy [N, O] (N = B OH OW) -> [kh kw, C, O] = [kh, kw, C, O]. (Stacking measured 10-20% faster than a
+// Concat on channels into [N, kh kw C]: big contiguous copies instead of C-float chunks.)
+// The tfjs composite (the same slices, a concat and a matmul as separate kernels) spent most of a ResNet step in
 // PadV2 / Slice / Concat / BatchMatMul calls; ORT's Conv-based Conv2DBackpropFilter is slower still (a whole
 // dy image as the kernel). It is a gradient, not differentiated again, so it registers no gradient itself.
 import type * as tf from '@tensorflow/tfjs-core';
@@ -50,7 +52,6 @@ export const convFilterGradKernels: OrtKernelDef[] = [
           const consts: NonNullable<GraphSpec['consts']> = [
             { name: 'axes', dims: [2], dtype: 'int64', values: [1, 2] },
             { name: 'steps', dims: [2], dtype: 'int64', values: [sh, sw] },
-            { name: 'rows', dims: [2], dtype: 'int64', values: [-1, taps * c] },
             { name: 'dyrows', dims: [2], dtype: 'int64', values: [-1, o] },
             { name: 'wshape', dims: [4], dtype: 'int64', values: [kh, kw, c, o] },
           ];
@@ -76,14 +77,21 @@ export const convFilterGradKernels: OrtKernelDef[] = [
               cols.push(`c${t}`);
             }
           }
+          consts.push({ name: 'tapsrows', dims: [3], dtype: 'int64', values: [taps, -1, c] });
           nodes.push(
             taps > 1
-              ? { op: 'Concat', inputs: cols, outputs: ['cols'], attrs: { axis: { i: 3 } } } // [B, OH, OW, kh kw C]
+              ? { op: 'Concat', inputs: cols, outputs: ['cols'], attrs: { axis: { i: 0 } } } // [kh kw B, OH, OW, C]
               : { op: 'Identity', inputs: cols, outputs: ['cols'] },
-            { op: 'Reshape', inputs: ['cols', 'rows'], outputs: ['patches'] }, // [N, kh kw C]
+            { op: 'Reshape', inputs: ['cols', 'tapsrows'], outputs: ['patches'] }, // [kh kw, N, C]
             { op: 'Reshape', inputs: ['dy', 'dyrows'], outputs: ['dy2'] }, // [N, O]
-            { op: 'Gemm', inputs: ['patches', 'dy2'], outputs: ['dw2'], attrs: { transA: { i: 1 } } }, // [kh kw C, O]
-            { op: 'Reshape', inputs: ['dw2', 'wshape'], outputs: ['dw'] },
+            {
+              op: 'FusedMatMul',
+              domain: 'com.microsoft',
+              inputs: ['patches', 'dy2'],
+              outputs: ['dw3'],
+              attrs: { transA: { i: 1 } },
+            }, // [kh kw, C, O]
+            { op: 'Reshape', inputs: ['dw3', 'wshape'], outputs: ['dw'] },
           );
           return {
             inputs: [
