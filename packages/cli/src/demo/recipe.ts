@@ -2,7 +2,8 @@
 // docs/demo/report.md). Zero-shot classification and retrieval use the contrastive towers only, so the
 // default trains them by ITC alone (CLIP-style): on this CPU a step with UNIMO-2's unaligned streams (MLM
 // on WordNet glosses, visual contrastive learning on icons; Li et al. 2022) costs ~2.7x as long. The
-// ResNet towers would suit 32 px better but their convolution gradients run ~30x slower than the ViT here.
+// ResNet towers would suit 32 px better, but when measured their convolution gradients ran ~30x slower than
+// the ViT here (tensor-core's ORT CNN kernels have since cut that; re-measure).
 // Registered in code like any user recipe, so `vlp demo --recipe <name>` takes any other one too.
 import { getRecipe, listRecipes, type Recipe, registerRecipe } from '@vlp/pretrain';
 
