@@ -56,7 +56,10 @@ export function registerDemo(program: Command): Command {
     .option('--seed <n>', 'seed of the corpus split, model and data order', _int(0), DEMO_DEFAULTS.seed)
     .option('--subset <n>', 'a small corpus: this many emoji per category (quick checks)', _int(1))
     .option('--backend <name>', 'compute backend (auto, ort, wasm, cpu, ...)')
-    .option('--augment', 'augment the training pictures (random crop, brightness / contrast jitter)')
+    .option(
+      '--no-augment',
+      'train on the pictures as they are (default: random crop, brightness / contrast jitter)',
+    )
     .option('--resume', 'continue an interrupted run in --out')
     .action(async (options: Record<string, unknown>) => {
       try {
@@ -72,7 +75,7 @@ export function registerDemo(program: Command): Command {
           subset: options.subset as number | undefined,
           backend: options.backend as string | undefined,
           resume: options.resume === true,
-          augment: options.augment === true,
+          augment: options.augment !== false,
           command: ['vlp', ...process.argv.slice(2)].join(' '),
         });
         console.log(formatDemoResult(r));

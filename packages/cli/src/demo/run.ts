@@ -182,13 +182,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     seed: DEMO_DEFAULTS.seed,
     batchSize: DEMO_DEFAULTS.batchSize,
     lr: DEMO_DEFAULTS.lr,
+    augment: DEMO_DEFAULTS.augment,
     vocabSize: DEMO_DEFAULTS.vocabSize,
     maxTexts: DEMO_DEFAULTS.maxTexts,
     maxIcons: DEMO_DEFAULTS.maxIcons,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as Required<
-    Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command' | 'corpusDir' | 'augment'>
-  > &
+  } as Required<Omit<DemoOptions, 'subset' | 'backend' | 'log' | 'stopAfter' | 'command' | 'corpusDir'>> &
     DemoOptions;
   const out = resolve(o.out);
   const recipe = getRecipe(o.recipe);
