@@ -12,7 +12,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseFusionConfig } from '@vlp/fusion';
 import { ingest, parseRecipe } from '@vlp/pretrain';
@@ -30,6 +29,8 @@ import { parseTextEncoderConfig } from '@vlp/text';
 import { loadImages, parseImageEncoderConfig } from '@vlp/vision';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The decompression-bomb PNG is the vision package's own test fixture (test helpers stay out of its dist).
+import { pngDeclaring } from '../../packages/vision/src/_test-fixtures.js';
 import { Figures } from './_figures.js';
 
 const figures = new Figures('bad-inputs');
@@ -46,40 +47,6 @@ interface ImageCase {
   size?: [number, number];
 }
 const imageCases: ImageCase[] = [];
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    let c = (crc ^ byte) & 0xff;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    crc = (crc >>> 8) ^ c;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A well-formed PNG whose IHDR declares w x h RGB with a tiny IDAT: a decompression bomb. */
-function pngDeclaring(w: number, h: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.alloc(w + 1))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /** A real JPEG with its SOF0 frame header patched to declare w x h. */
 function jpegDeclaring(jpeg: Buffer, w: number, h: number): Buffer {
