@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphSpec, NodeSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 import { callKernel, runFused } from './_kernel.js';
+import { normGradNodes } from './_norm-grad.js';
 
 export const BATCH_NORM = 'VlpBatchNorm';
 const BATCH_NORM_GRAD = 'VlpBatchNormGrad';
@@ -116,27 +117,13 @@ export const batchNormKernels: OrtKernelDef[] = [
           nodes: [
             // The forward's statistics ([C], broadcast over the rows) instead of two more passes over x.
             { op: 'Sub', inputs: ['x', 'mean'], outputs: ['xc'] },
-            { op: 'Add', inputs: ['var', 'eps'], outputs: ['vareps'] },
-            { op: 'Sqrt', inputs: ['vareps'], outputs: ['std'] },
-            { op: 'Reciprocal', inputs: ['std'], outputs: ['rstd'] },
-            { op: 'Mul', inputs: ['xc', 'rstd'], outputs: ['xhat'] },
-            { op: 'Mul', inputs: ['dy', 'gamma'], outputs: ['g'] },
-            { op: 'ReduceMean', inputs: ['g'], outputs: ['gmean'], attrs: keep },
-            { op: 'Mul', inputs: ['g', 'xhat'], outputs: ['gx'] },
-            { op: 'ReduceMean', inputs: ['gx'], outputs: ['gxmean'], attrs: keep },
-            { op: 'Mul', inputs: ['xhat', 'gxmean'], outputs: ['t1'] },
-            { op: 'Sub', inputs: ['g', 'gmean'], outputs: ['t2'] },
-            { op: 'Sub', inputs: ['t2', 't1'], outputs: ['t3'] },
-            { op: 'Mul', inputs: ['t3', 'rstd'], outputs: ['dxn'] },
+            ...normGradNodes(keep, 'dxn'),
             // The statistics outputs' own cotangents: d mean / dx = 1/n, d var / dx = 2 (x - mean) / n.
             { op: 'Mul', inputs: ['dvar', 'twoOverN'], outputs: ['dv2'] },
             { op: 'Mul', inputs: ['xc', 'dv2'], outputs: ['dxv'] },
             { op: 'Mul', inputs: ['dmean', 'oneOverN'], outputs: ['dm'] },
             { op: 'Add', inputs: ['dxv', 'dm'], outputs: ['dxs'] },
             { op: 'Add', inputs: ['dxn', 'dxs'], outputs: ['dx'] },
-            { op: 'Mul', inputs: ['dy', 'xhat'], outputs: ['dyx'] },
-            { op: 'ReduceSum', inputs: ['dyx', 'lead'], outputs: ['dgamma'], attrs: { keepdims: { i: 0 } } },
-            { op: 'ReduceSum', inputs: ['dy', 'lead'], outputs: ['dbeta'], attrs: { keepdims: { i: 0 } } },
           ],
           consts: [
             { name: 'eps', dims: [], dtype: 'float32', values: [eps] },

@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { GraphSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 import { callKernel, runFused } from './_kernel.js';
+import { normGradNodes } from './_norm-grad.js';
 
 export const LAYER_NORM = 'VlpLayerNorm';
 const LAYER_NORM_GRAD = 'VlpLayerNormGrad';
@@ -74,21 +75,7 @@ export const layerNormKernels: OrtKernelDef[] = [
             { op: 'Sub', inputs: ['x', 'mean'], outputs: ['xc'] },
             { op: 'Mul', inputs: ['xc', 'xc'], outputs: ['xc2'] },
             { op: 'ReduceMean', inputs: ['xc2'], outputs: ['var'], attrs: last },
-            { op: 'Add', inputs: ['var', 'eps'], outputs: ['vareps'] },
-            { op: 'Sqrt', inputs: ['vareps'], outputs: ['std'] },
-            { op: 'Reciprocal', inputs: ['std'], outputs: ['rstd'] },
-            { op: 'Mul', inputs: ['xc', 'rstd'], outputs: ['xhat'] },
-            { op: 'Mul', inputs: ['dy', 'gamma'], outputs: ['g'] },
-            { op: 'ReduceMean', inputs: ['g'], outputs: ['gmean'], attrs: last },
-            { op: 'Mul', inputs: ['g', 'xhat'], outputs: ['gx'] },
-            { op: 'ReduceMean', inputs: ['gx'], outputs: ['gxmean'], attrs: last },
-            { op: 'Mul', inputs: ['xhat', 'gxmean'], outputs: ['t1'] },
-            { op: 'Sub', inputs: ['g', 'gmean'], outputs: ['t2'] },
-            { op: 'Sub', inputs: ['t2', 't1'], outputs: ['t3'] },
-            { op: 'Mul', inputs: ['t3', 'rstd'], outputs: ['dx'] },
-            { op: 'Mul', inputs: ['dy', 'xhat'], outputs: ['dyx'] },
-            { op: 'ReduceSum', inputs: ['dyx', 'lead'], outputs: ['dgamma'], attrs: { keepdims: { i: 0 } } },
-            { op: 'ReduceSum', inputs: ['dy', 'lead'], outputs: ['dbeta'], attrs: { keepdims: { i: 0 } } },
+            ...normGradNodes(last, 'dx'),
           ],
           consts: [
             { name: 'eps', dims: [], dtype: 'float32', values: [eps] },
