@@ -1,25 +1,11 @@
 // Registers tfjs-core's gradient functions (tf.grad, optimizers) once per process. tfjs-core keeps them out
-// of its main bundle: the union package @tensorflow/tfjs bundles them, and bundlers load
-// '@tensorflow/tfjs-core/dist/register_all_gradients' (ES modules with extension-less imports). Node's ESM
-// loader cannot resolve those imports, so in Node we add a resolve hook, scoped to that one folder, that
-// appends '.js'. The registered functions land in the single global gradient registry and call ops through
-// the single global engine (both live on globalThis), so they serve the main tfjs-core build.
+// of its main bundle (the union package @tensorflow/tfjs bundles them) and ships them as a few hundred ES
+// modules with extension-less imports that Node's ESM loader cannot resolve. We load one self-contained
+// bundle of them instead, `vendor/tfjs-gradients.js`, made by `scripts/bundle-gradients.mjs` from the pinned
+// tfjs-core (loading the loose modules through a resolve hook cost ~74 MB of RSS in Node, the bundle ~4 MB).
+// The registered functions land in the single global gradient registry and call ops through the single
+// global engine (both live on globalThis), so the bundle's copy of the ops serves the main tfjs-core build.
 import * as tf from '@tensorflow/tfjs-core';
-import { _isNode } from './_platform.js';
-
-const HOOK = `
-export async function resolve(specifier, context, next) {
-  const parent = context.parentURL;
-  if (parent !== undefined && parent.includes('/@tensorflow/tfjs-core/dist/') &&
-      (specifier.startsWith('./') || specifier.startsWith('../')) && !specifier.endsWith('.js')) {
-    try {
-      return await next(specifier + '.js', context);
-    } catch {
-      return next(specifier + '/index.js', context);
-    }
-  }
-  return next(specifier, context);
-}`;
 
 let registered: Promise<void> | undefined;
 
@@ -38,11 +24,8 @@ let registered: Promise<void> | undefined;
 export function ensureGradients(): Promise<void> {
   registered ??= (async () => {
     if (tf.getGradient('Square') !== undefined) return; // someone (e.g. @tensorflow/tfjs) already did it
-    if (_isNode()) {
-      const { register } = await import('node:module');
-      register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
-    }
-    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    // Same path from src/backends (tests) and dist/backends (published): <package>/vendor.
+    await import('../../vendor/tfjs-gradients.js');
   })();
   return registered;
 }
