@@ -5,7 +5,7 @@
 // convolution (Conv2DBackpropInput exists on wasm), dW as one matrix product of the input's patches with dy:
 // dW[i, j, c, o] = sum_{b, y, x} xpad[b, y*s + i, x*s + j, c] * dy[b, y, x, o] (im2col by kh * kw strided
 // slices, then [kh kw C, N] x [N, O]). A backend may take dW over as one kernel, 'VlpConv2dFilterGrad'
-// (the ORT backend runs the same im2col and matmul as a single graph: backends/ort/fused/conv-filter-grad.ts).
+// (the ORT backend: one graph of per-tap slices and matmuls, no patch tensor: backends/ort/fused/conv-filter-grad.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedKernelFor } from './fused.js';
 

@@ -1,4 +1,4 @@
-// The backward graph nodes LayerNorm and BatchNorm share: with xc = x - mean and var over the normalised
+// LayerNorm's backward graph nodes (BatchNorm has its own wide-rows graph, batch-norm.ts): with xc = x - mean and var over the normalised
 // axes already in the graph, and dy, gamma, eps and lead (the axes summed for the parameter gradients) as
 // inputs or constants:
 //   rstd = 1 / sqrt(var + eps), xhat = xc rstd, g = dy gamma,

@@ -227,6 +227,8 @@ describe('VlpBatchNorm (training-mode batch statistics, one graph each way)', ()
   for (const shape of [
     [6, 5],
     [2, 4, 3, 5],
+    [4, 16, 16, 8], // 1024 rows as 8 wide rows of 128 x 8 (the layout at resnet shapes)
+    [3, 7, 5, 6], // 105 rows: wide rows of 105 x 6, and the ones/fold path with an odd divisor
   ]) {
     it(`x [${shape}]: values and dx, dgamma, dbeta against the tfjs composite on cpu`, () => {
       const c = shape[shape.length - 1]!;
