@@ -1,7 +1,8 @@
 // The ResNet-style CNN tower (@vlp/vision's ResNetEncoder) as an ONNX graph: NHWC pixels are transposed to
 // NCHW once, every conv + eval-mode BatchNorm pair is folded into one Conv (W' = W * s, b' = beta - mean * s,
 // s = gamma / sqrt(var + eps), computed in float64), Relu, residual Add, optional stem MaxPool; the final map
-// goes back to NHWC, is flattened in raster order, projected and layer-normalised; `cls` is the token mean.
+// goes back to NHWC, is flattened in raster order, projected and layer-normalised; `cls` is the token mean
+// (or, with `pool: 'flatten'`, the head Linear over the whole raster-order map).
 import { BatchNorm2d, Conv2d, type Module } from '@vlp/tensor-core';
 import type { ResNetEncoder } from '@vlp/vision';
 import type { _GraphBuilder } from './_graph.js';
@@ -96,5 +97,8 @@ export function _resnetGraph(
   const nhwc = g.op('Transpose', [x], { perm: { ints: [0, 2, 3, 1] } }); // [B, h, w, C]
   const flat = g.op('Reshape', [nhwc, g.ints([0, -1, channels])]); // [B, h*w, C]
   const tokens = _layerNorm(g, _linear(g, flat, cnn.proj), cnn.norm); // [B, N, D]
-  return { tokens, cls: _meanAxis1(g, tokens) }; // cls [B, D]
+  if (cnn.head === undefined) return { tokens, cls: _meanAxis1(g, tokens) }; // cls [B, D]
+  // pool 'flatten': one Linear over the raster-order (h, w, C) map, as ResNetEncoder.forward reshapes it
+  const whole = g.op('Reshape', [nhwc, g.ints([0, -1])]); // [B, h*w*C]
+  return { tokens, cls: _linear(g, whole, cnn.head) }; // cls [B, D]
 }

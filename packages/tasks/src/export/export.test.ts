@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, loadEmojiCatalog, type VlpModel } from '@vlp/pretrain';
+import { createModel, loadEmojiCatalog, type RecipeOverrides, type VlpModel } from '@vlp/pretrain';
 import { BatchNorm2d, Rng, selectBackend } from '@vlp/tensor-core';
 import { trainWordPiece, type WordPieceTokenizer } from '@vlp/text';
 import { loadImages, normalizeInto, type RgbImage } from '@vlp/vision';
@@ -74,8 +74,8 @@ function perturb(model: VlpModel, seed: number): void {
   });
 }
 
-async function parity(recipe: string, prepare?: (m: VlpModel) => void) {
-  const model = createModel(recipe, {}, new Rng(7), { vocabSize: tokenizer.vocabSize, batchSize: 8 });
+async function parity(recipe: string, prepare?: (m: VlpModel) => void, overrides: RecipeOverrides = {}) {
+  const model = createModel(recipe, overrides, new Rng(7), { vocabSize: tokenizer.vocabSize, batchSize: 8 });
   perturb(model, 11);
   prepare?.(model);
   const dir = await mkdtemp(join(tmpdir(), `vlp-export-${recipe}-`));
@@ -138,6 +138,18 @@ describe('exportTowers', () => {
     expect(files.imageSidecar.image?.normalization.preset).toBe('imagenet');
     expect(imgDiff).toBeLessThan(1e-4);
     expect(txtDiff).toBeLessThan(1e-4);
+    await onnx.dispose();
+    model.dispose();
+  });
+
+  it("ResNet tower with pool 'flatten' (the head over the whole map) matches within 1e-4", async () => {
+    const image = { name: 'resnet-tiny', overrides: { pool: 'flatten' as const, dim: 48 } };
+    const { model, onnx, files, imgDiff } = await parity('cavl-tiny', (m) => randomiseBatchNorms(m, 5), {
+      image,
+    });
+    console.log(`resnet flatten parity: image ${imgDiff.toExponential(2)}`);
+    expect(files.imageSidecar.architecture).toBe('cnn');
+    expect(imgDiff).toBeLessThan(1e-4);
     await onnx.dispose();
     model.dispose();
   });

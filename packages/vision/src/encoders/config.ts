@@ -45,6 +45,12 @@ const cnnShape = z.strictObject({
   depths: z.array(positiveInt).min(1),
   /** Token width D the final feature map is projected to. */
   dim: positiveInt,
+  /**
+   * How `cls` summarises the final feature map: `mean` of the projected tokens (global average pooling), or
+   * `flatten`: one Linear over the whole [h, w, C] map (the classic CNN classifier head), which keeps where
+   * things are. Flatten fixes the input size to `imageSize`.
+   */
+  pool: z.enum(['mean', 'flatten']).default('mean'),
   /** BatchNorm running-statistics momentum (PyTorch convention: new = (1 - m) * old + m * batch). */
   bnMomentum: z.number().gt(0).max(1).default(0.1),
   bnEps: z.number().positive().default(1e-5),

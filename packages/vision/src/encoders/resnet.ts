@@ -2,7 +2,9 @@
 // and SOHO: a stem conv (+ max pool), stages of residual basic or bottleneck blocks where each stage after
 // the first halves the resolution with a stride-2 conv, BatchNorm after every conv (batch statistics in
 // train(), running statistics in eval()). The final feature map is the grid; each cell is projected to
-// the token width D and layer-normalised, so `tokens` is the flattened grid and `cls` their mean.
+// the token width D and layer-normalised, so `tokens` is the flattened grid and `cls` their mean, or, with
+// `pool: 'flatten'`, one Linear over the whole final map (`head`): global pooling throws away where parts
+// are, which is most of what tells small pictures apart (measured on the emoji demo: docs/demo/report.md).
 // Parameter names follow torchvision (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, ...); kernels are
 // NHWC [kh, kw, in, out] (torchvision's [out, in, kh, kw] transposed by (2, 3, 1, 0)).
 import * as tf from '@tensorflow/tfjs-core';
@@ -128,6 +130,10 @@ export class ResNetEncoder extends ImageEncoder {
   readonly stages: ModuleList<ResidualBlock>[];
   readonly proj: Linear;
   readonly norm: LayerNorm;
+  /** `pool: 'flatten'` only: Linear(h * w * C_last -> D) over the final map in raster (h, w, C) order. */
+  readonly head: Linear | undefined;
+  /** Side of the final feature map at `imageSize` input. */
+  readonly gridSize: number;
 
   constructor(config: CnnConfig, rng: Rng = defaultRng()) {
     super();
@@ -156,6 +162,17 @@ export class ResNetEncoder extends ImageEncoder {
     });
     this.proj = this.registerModule('proj', new Linear(inC, config.dim, { rng }));
     this.norm = this.registerModule('norm', new LayerNorm(config.dim));
+    this.gridSize = _gridSize(config);
+    if (config.pool === 'flatten') {
+      if (this.gridSize < 1)
+        throw new Error(
+          `ResNetEncoder '${config.name}': imageSize ${config.imageSize} leaves no feature map`,
+        );
+      this.head = this.registerModule(
+        'head',
+        new Linear(this.gridSize * this.gridSize * inC, config.dim, { rng }),
+      );
+    }
   }
 
   /** The backbone's final feature map [B, h, w, C_last] before projection. */
@@ -177,7 +194,24 @@ export class ResNetEncoder extends ImageEncoder {
       const [, h, w] = fmap.shape;
       const grid = this.norm.forward(this.proj.forward(fmap)) as tf.Tensor4D; // [B, h, w, D]
       const tokens = tf.reshape(grid, [b, h * w, d]) as tf.Tensor3D; // [B, h*w, D]
-      return { tokens, cls: tf.mean(tokens, 1) as tf.Tensor2D, grid }; // cls [B, D]
+      if (this.head === undefined) return { tokens, cls: tf.mean(tokens, 1) as tf.Tensor2D, grid }; // cls [B, D]
+      const c = fmap.shape[3];
+      if (h !== this.gridSize || w !== this.gridSize)
+        throw new Error(
+          `ResNetEncoder '${this.config.name}': pool 'flatten' needs ${this.config.imageSize} px input ` +
+            `(a ${this.gridSize}x${this.gridSize} map), got a ${h}x${w} map`,
+        );
+      const cls = this.head.forward(tf.reshape(fmap, [b, h * w * c])) as tf.Tensor2D; // [B, D]
+      return { tokens, cls, grid };
     });
   }
+}
+
+/** Side of the final feature map at `imageSize` input: the stem conv, its pool, one halving per later stage. */
+function _gridSize(c: CnnConfig): number {
+  const k = c.stemKernel;
+  let s = Math.floor((c.imageSize + 2 * Math.floor(k / 2) - k) / c.stemStride) + 1; // stem conv, padding k/2
+  if (c.stemPool) s = Math.ceil(s / 2); // 3x3 max pool, stride 2, padding 1
+  for (let i = 1; i < c.widths.length; i++) s = Math.ceil(s / 2); // 3x3 stride-2 conv, padding 1
+  return s;
 }

@@ -106,6 +106,35 @@ describe('finite-difference gradients', () => {
   }
 });
 
+describe("ResNet pool 'flatten'", () => {
+  it('cls is the head Linear over the raster-order map, its gradient checks, and a wrong input size is named', async () => {
+    const enc = createImageEncoder(
+      'resnet-tiny',
+      { imageSize: 16, widths: [8, 8, 16], stemWidth: 8, dim: 8, pool: 'flatten' },
+      new Rng(0),
+    ).eval() as ResNetEncoder;
+    expect(enc.gridSize).toBe(4);
+    expect(enc.head?.weight.shape).toEqual([4 * 4 * 16, 8]);
+    const x = randn([2, 16, 16, 3], 8) as tf.Tensor4D;
+    // cls by hand from the feature map: flatten [B, 4, 4, 16] to [B, 256] and apply the head.
+    const fmap = enc.featureMap(x);
+    const byHand = tf.add(tf.matMul(tf.reshape(fmap, [2, 256]), enc.head!.weight), enc.head!.bias!);
+    const { cls, tokens } = enc.forward(x);
+    expect(tokens.shape).toEqual([2, 16, 8]);
+    expect(tf.max(tf.abs(tf.sub(cls, byHand))).dataSync()[0]).toBeLessThan(1e-5);
+    const probes = [randn([2, 16, 8], 9), randn([2, 8], 10)];
+    const loss = (): tf.Scalar => probeLoss(enc, x, probes);
+    const params = [...enc.head!.parameters(), ...enc.conv1.parameters()]; // through the flatten into the stem
+    const r = await checkParameterGradients(loss, params, { maxEntriesPerTensor: 8, eps: 1e-3 });
+    expect(r.checked).toBeGreaterThan(16);
+    expect(r.maxRelError).toBeLessThan(5e-2);
+    const small = randn([1, 8, 8, 3], 11) as tf.Tensor4D;
+    expect(() => enc.forward(small)).toThrow(/pool 'flatten' needs 16 px input/);
+    tf.dispose([x, fmap, byHand, cls, tokens, small, ...probes]);
+    enc.dispose();
+  });
+});
+
 describe('BatchNorm in the CNN behaves per mode', () => {
   it('train updates running statistics and mixes the batch; eval uses them and treats images independently', () => {
     const enc = createImageEncoder('resnet-tiny', {}, new Rng(0)) as ResNetEncoder;
