@@ -6,11 +6,14 @@
 // The registered functions land in the single global gradient registry and call ops through the single
 // global engine (both live on globalThis), so the bundle's copy of the ops serves the main tfjs-core build.
 import * as tf from '@tensorflow/tfjs-core';
+import { _installLeanBackprop } from './_backprop.js';
 
 let registered: Promise<void> | undefined;
 
 /**
- * Makes `tf.grad`, `tf.variableGrads` and optimizers work: registers every tfjs-core gradient once.
+ * Makes `tf.grad`, `tf.variableGrads` and optimizers work: registers every tfjs-core gradient once, and swaps in
+ * a reverse pass that frees activations and intermediate gradients as it goes (same gradients, about half the
+ * peak tensor memory of a transformer training step; `VLP_LEAN_BACKPROP=0` keeps tfjs's own).
  * `selectBackend` calls it, so code that selected a backend never needs to.
  *
  * @example
@@ -23,6 +26,7 @@ let registered: Promise<void> | undefined;
  */
 export function ensureGradients(): Promise<void> {
   registered ??= (async () => {
+    _installLeanBackprop();
     if (tf.getGradient('Square') !== undefined) return; // someone (e.g. @tensorflow/tfjs) already did it
     // Same path from src/backends (tests) and dist/backends (published): <package>/vendor.
     await import('../../vendor/tfjs-gradients.js');

@@ -28,8 +28,8 @@ export interface SelectOptions {
   /** Let `VLP_BACKEND` override the preference (default true; test harnesses pass false). */
   respectEnv?: boolean;
   /**
-   * Register tfjs-core's gradients (default true). Inference-only jobs (labelling, embedding) pass false:
-   * loading the gradient registry costs ~85 MB of resident memory in Node. `ensureGradients()` adds them later.
+   * Register tfjs-core's gradients (default true). Inference-only jobs (labelling, embedding) may pass false
+   * (the bundled registry costs ~4 MB of resident memory in Node). `ensureGradients()` adds them later.
    */
   gradients?: boolean;
 }
