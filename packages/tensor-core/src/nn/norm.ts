@@ -40,13 +40,39 @@ export class BatchNorm2d extends Module {
 
   /** x [..., C] -> [..., C]; statistics over all leading axes. */
   forward(x: tf.Tensor): tf.Tensor {
+    return this.apply(x, false);
+  }
+
+  /**
+   * `relu(forward(x) + residual)` (residual optional, x's shape): the tail of a ResNet conv-BN-ReLU or of a
+   * residual block. Backends with the fused kernel run it (and its gradient) as one kernel.
+   * @example
+   * ```ts
+   * const h = bn1.forwardRelu(conv1.forward(x)); // relu(bn1(conv1(x)))
+   * const out = bn2.forwardRelu(conv2.forward(h), shortcut); // relu(bn2(conv2(h)) + shortcut)
+   * ```
+   */
+  forwardRelu(x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
+    if (residual && residual.shape.join(',') !== x.shape.join(',')) {
+      throw new Error(
+        `BatchNorm2d.forwardRelu: residual [${residual.shape}] must have x's shape [${x.shape}]`,
+      );
+    }
+    return this.apply(x, true, residual);
+  }
+
+  private apply(x: tf.Tensor, relu: boolean, residual?: tf.Tensor): tf.Tensor {
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.channels) {
       throw new Error(`BatchNorm2d: expected [..., ${this.channels}] (channels last), got [${x.shape}]`);
     }
+    const tail = (y: tf.Tensor): tf.Tensor => {
+      if (!relu) return y;
+      return tf.relu(residual ? tf.add(y, residual) : y);
+    };
     return tf.tidy(() => {
       if (!this.training) {
         const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps))); // [C]
-        return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias);
+        return tail(tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias));
       }
       const n = x.size / this.channels;
       const m = this.momentum;
@@ -57,14 +83,14 @@ export class BatchNorm2d extends Module {
         this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
       };
       // Fused-kernel dispatch (ORT backend, owner: backends/ort/fused/batch-norm.ts): one graph each way.
-      if (fusedKernelFor('VlpBatchNorm') && x.dtype === 'float32' && x.size > 0) {
+      const kernel = relu ? 'VlpBatchNormRelu' : 'VlpBatchNorm';
+      const fusable = x.dtype === 'float32' && (!residual || residual.dtype === 'float32');
+      if (fusedKernelFor(kernel) && fusable && x.size > 0) {
+        const inputs: tf.NamedTensorMap = { x, gamma: this.weight, beta: this.bias };
+        if (residual) inputs.residual = residual;
         const [y, mean, variance] = tf
           .engine()
-          .runKernel(
-            'VlpBatchNorm',
-            { x, gamma: this.weight, beta: this.bias },
-            { eps: this.eps },
-          ) as tf.Tensor[];
+          .runKernel(kernel, inputs, { eps: this.eps, residual: !!residual }) as tf.Tensor[];
         update(mean!, variance!); // [C] each, biased variance
         return y!;
       }
@@ -72,7 +98,7 @@ export class BatchNorm2d extends Module {
       const { mean, variance } = tf.moments(x, axes); // [C], biased
       update(mean, variance);
       const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))); // [..., C]
-      return tf.add(tf.mul(normed, this.weight), this.bias);
+      return tail(tf.add(tf.mul(normed, this.weight), this.bias));
     });
   }
 }

@@ -46,12 +46,16 @@ abstract class ResidualBlock extends Module {
     );
   }
 
+  /** The residual branch up to its last conv (before the last BatchNorm). */
   protected abstract residual(x: tf.Tensor): tf.Tensor;
+  /** The residual branch's last BatchNorm. */
+  protected abstract get lastNorm(): BatchNorm2d;
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const shortcut = this.downsample ? this.downsample.forward(x) : x; // [B, H', W', out]
-      return tf.relu(tf.add(this.residual(x), shortcut)); // [B, H', W', out]
+      // relu(bn(residual) + shortcut), one fused kernel each way where the backend has it
+      return this.lastNorm.forwardRelu(this.residual(x), shortcut); // [B, H', W', out]
     });
   }
 }
@@ -76,9 +80,13 @@ class BasicBlock extends ResidualBlock {
     this.registerShortcut(inC, outC, opts);
   }
 
+  protected get lastNorm(): BatchNorm2d {
+    return this.bn2;
+  }
+
   protected residual(x: tf.Tensor): tf.Tensor {
-    const h = tf.relu(this.bn1.forward(this.conv1.forward(x))); // [B, H', W', out]
-    return this.bn2.forward(this.conv2.forward(h)); // [B, H', W', out]
+    const h = this.bn1.forwardRelu(this.conv1.forward(x)); // [B, H', W', out]
+    return this.conv2.forward(h); // [B, H', W', out], before bn2
   }
 }
 
@@ -107,10 +115,14 @@ class Bottleneck extends ResidualBlock {
     this.registerShortcut(inC, outC, opts);
   }
 
+  protected get lastNorm(): BatchNorm2d {
+    return this.bn3;
+  }
+
   protected residual(x: tf.Tensor): tf.Tensor {
-    const a = tf.relu(this.bn1.forward(this.conv1.forward(x))); // [B, H, W, mid]
-    const b = tf.relu(this.bn2.forward(this.conv2.forward(a))); // [B, H', W', mid]
-    return this.bn3.forward(this.conv3.forward(b)); // [B, H', W', out]
+    const a = this.bn1.forwardRelu(this.conv1.forward(x)); // [B, H, W, mid]
+    const b = this.bn2.forwardRelu(this.conv2.forward(a)); // [B, H', W', mid]
+    return this.conv3.forward(b); // [B, H', W', out], before bn3
   }
 }
 
@@ -179,7 +191,7 @@ export class ResNetEncoder extends ImageEncoder {
   featureMap(pixels: tf.Tensor4D): tf.Tensor4D {
     _checkPixels(pixels, 'ResNetEncoder');
     return tf.tidy(() => {
-      let x = tf.relu(this.bn1.forward(this.conv1.forward(pixels))); // [B, H/s, W/s, stem]
+      let x = this.bn1.forwardRelu(this.conv1.forward(pixels)); // [B, H/s, W/s, stem]
       if (this.config.stemPool) x = tf.maxPool(x as tf.Tensor4D, 3, 2, 1); // [B, H/2s, W/2s, stem]
       for (const stage of this.stages) for (const block of stage) x = block.forward(x); // [B, h, w, C]
       return x as tf.Tensor4D;

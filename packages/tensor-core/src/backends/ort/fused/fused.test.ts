@@ -266,6 +266,73 @@ describe('VlpBatchNorm (training-mode batch statistics, one graph each way)', ()
   });
 });
 
+describe('VlpBatchNormRelu (relu(bn(x) + residual), one graph each way)', () => {
+  for (const [shape, residual] of [
+    [[2, 4, 3, 5], false],
+    [[4, 8, 8, 8], true], // 256 rows as 2 wide rows of 128 x 8
+    [[3, 7, 5, 6], true],
+  ] as [number[], boolean][]) {
+    it(`x [${shape}]${residual ? ' + residual' : ''}: y, running buffers and dx, dresidual, dgamma, dbeta as on cpu`, () => {
+      const c = shape[shape.length - 1]!;
+      const f = () => {
+        const bn = new BatchNorm2d(c, { momentum: 0.2, eps: 1e-4 });
+        bn.weight.assign(tf.add(t([c], 51, 0.5), 1));
+        bn.bias.assign(t([c], 52, 0.3));
+        const x = tf.add(t(shape, 53, 2), 0.5);
+        const res = t(shape, 54, 1.5);
+        const r = t(shape, 55);
+        const fwd = (a: tf.Tensor, b: tf.Tensor) => bn.forwardRelu(a, residual ? b : undefined);
+        const y = fwd(x, res);
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a, b), r));
+        // (without a residual, dres is the gradient w.r.t. x again: tf.grads needs every input used)
+        const [dx, dres] = residual ? tf.grads(loss)([x, res]) : [tf.grad((a) => loss(a, a))(x), x];
+        const { grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(fwd(x, res), r)) as tf.Scalar,
+          [bn.weight, bn.bias],
+        );
+        const out = [
+          y,
+          dx!,
+          dres!,
+          grads[bn.weight.name]!,
+          grads[bn.bias.name]!,
+          tf.clone(bn.runningMean),
+          tf.clone(bn.runningVar),
+        ];
+        bn.dispose();
+        return out;
+      };
+      compare('VlpBatchNormRelu', f, 1e-4);
+      // Some outputs are clipped (the mask matters) and some are not.
+      const y = runOn('cpu', f)[0]!.values;
+      expect(y.filter((v) => v === 0).length).toBeGreaterThan(y.length / 10);
+      expect(y.filter((v) => v > 0).length).toBeGreaterThan(y.length / 10);
+    });
+  }
+  it('BatchNorm2d.forwardRelu runs the fused kernel forward and backward on ORT', async () => {
+    const bn = new BatchNorm2d(3);
+    const x = t([2, 4, 4, 3], 56);
+    const res = t([2, 4, 4, 3], 57);
+    const info = await tf.profile(() => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(bn.forwardRelu(a, b)))([x, res]);
+      tf.dispose(g);
+    });
+    const names = info.kernels.map((k) => k.name);
+    expect(names.filter((k) => k === 'VlpBatchNormRelu').length).toBe(1);
+    expect(names.filter((k) => k === 'VlpBatchNormGrad').length).toBe(1);
+    expect(names).not.toContain('Relu');
+    bn.dispose();
+    tf.dispose([x, res]);
+  });
+  it('rejects a residual of another shape', () => {
+    const bn = new BatchNorm2d(3);
+    expect(() => bn.forwardRelu(tf.zeros([2, 4, 4, 3]), tf.zeros([2, 4, 3, 3]))).toThrow(
+      /BatchNorm2d.forwardRelu: residual \[2,4,3,3\] must have x's shape \[2,4,4,3\]/,
+    );
+    bn.dispose();
+  });
+});
+
 describe('FusedAdam', () => {
   it('matches a hand-written PyTorch-style Adam/AdamW over three steps (ORT and JS paths), leaking nothing', () => {
     for (const minOrtSize of [1, 1 << 30]) {

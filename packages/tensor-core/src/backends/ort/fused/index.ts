@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { OrtKernelDef } from '../backend.js';
 import { adamKernels } from './adam.js';
 import { attentionGradient, attentionKernels } from './attention.js';
-import { batchNormGradient, batchNormKernels } from './batch-norm.js';
+import { batchNormGradient, batchNormKernels, batchNormReluGradient } from './batch-norm.js';
 import { convFilterGradKernels } from './conv-filter-grad.js';
 import { geluGradient, geluKernels } from './gelu.js';
 import { layerNormGradient, layerNormKernels } from './layer-norm.js';
@@ -11,7 +11,7 @@ import { linearGradient, linearKernels } from './linear.js';
 
 export { ADAM, FusedAdam, type FusedAdamOptions } from './adam.js';
 export { ATTENTION } from './attention.js';
-export { BATCH_NORM } from './batch-norm.js';
+export { BATCH_NORM, BATCH_NORM_RELU } from './batch-norm.js';
 export { CONV_FILTER_GRAD } from './conv-filter-grad.js';
 export { GELU_TANH } from './gelu.js';
 export { LAYER_NORM } from './layer-norm.js';
@@ -33,4 +33,5 @@ export const fusedGradients: tf.GradConfig[] = [
   geluGradient,
   attentionGradient,
   batchNormGradient,
+  batchNormReluGradient,
 ];
