@@ -4,13 +4,17 @@
 // measured). With dilation 1 we supply the gradient ourselves on every backend: dx by a transposed
 // convolution (Conv2DBackpropInput exists on wasm), dW as one matrix product of the input's patches with dy:
 // dW[i, j, c, o] = sum_{b, y, x} xpad[b, y*s + i, x*s + j, c] * dy[b, y, x, o] (im2col by kh * kw strided
-// slices, then [kh kw C, N] x [N, O]). A backend may take dW over as one kernel, 'VlpConv2dFilterGrad'
-// (the ORT backend: one graph of per-tap slices and matmuls, no patch tensor: backends/ort/fused/conv-filter-grad.ts).
+// slices, then [kh kw C, N] x [N, O]). A backend may take the whole convolution over, 'VlpConv2d' (x unpadded,
+// attrs strides and pads [top, bottom, left, right]; its gradient kernel gives dx and dW together, the ORT
+// backend's padding inside its graphs: backends/ort/fused/conv.ts), or only dW, 'VlpConv2dFilterGrad'
+// (padded x and dy; backends/ort/fused/conv-filter-grad.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedKernelFor } from './fused.js';
 
 /** The fused filter-gradient kernel a backend may register (inputs x padded, dy; attrs kernel, strides). */
 const FILTER_GRAD = 'VlpConv2dFilterGrad';
+/** The fused convolution a backend may register (inputs x, w; attrs strides, pads), with its own gradient. */
+const CONV2D = 'VlpConv2d';
 
 /** Geometry of {@link conv2d}. */
 export interface Conv2dGeometry {
@@ -71,6 +75,12 @@ export function conv2d(
     } else {
       const [kh, kw, inC, outC] = w.shape;
       const [[pt, pb], [pl, pr]] = _pads(x.shape[1], x.shape[2], kh, kw, g);
+      if (fusedKernelFor(CONV2D) && x.dtype === 'float32' && w.dtype === 'float32' && x.size > 0) {
+        y = tf
+          .engine()
+          .runKernel(CONV2D, { x, w }, { strides: [...g.stride], pads: [pt, pb, pl, pr] }) as tf.Tensor4D;
+        return b ? tf.add(y, b) : y;
+      }
       const xp =
         pt + pb + pl + pr > 0
           ? tf.pad(x, [

@@ -10,7 +10,7 @@
 // PadV2 / Slice / Concat / BatchMatMul calls; ORT's Conv-based Conv2DBackpropFilter is slower still (a whole
 // dy image as the kernel). It is a gradient, not differentiated again, so it registers no gradient itself.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { GraphSpec, NodeSpec } from '../_onnx.js';
+import type { ConstSpec, GraphSpec, NodeSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 import { runFused } from './_kernel.js';
 
@@ -22,6 +22,65 @@ function intsAttr(attrs: tf.NamedAttrMap, name: string): [number, number] {
     throw new Error(`${CONV_FILTER_GRAD}: attr ${name} must be two positive integers, got ${String(v)}`);
   }
   return [v[0]!, v[1]!];
+}
+
+/** Filter-gradient geometry: kernel, strides, output size, in and out channels. */
+export interface FilterGradGeometry {
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  oh: number;
+  ow: number;
+  c: number;
+  o: number;
+}
+
+/**
+ * Graph nodes and constants (prefixed `fg_`) for dw [kh, kw, C, O] from `xt`, the padded input channel-first
+ * [C, B, Hp, Wp], and `dy` [B, OH, OW, O] (NHWC): per tap a Slice, a Reshape to [C, N] and a MatMul.
+ */
+export function filterGradNodes(
+  xt: string,
+  dy: string,
+  dw: string,
+  g: FilterGradGeometry,
+): { nodes: NodeSpec[]; consts: ConstSpec[] } {
+  const { kh, kw, sh, sw, oh, ow, c, o } = g;
+  const strided = sh > 1 || sw > 1;
+  const nodes: NodeSpec[] = [{ op: 'Reshape', inputs: [dy, 'fg_dyrows'], outputs: ['fg_dy2'] }]; // [N, O]
+  const consts: ConstSpec[] = [
+    { name: 'fg_axes', dims: [2], dtype: 'int64', values: [2, 3] },
+    ...(strided ? [{ name: 'fg_steps', dims: [2], dtype: 'int64' as const, values: [sh, sw] }] : []),
+    { name: 'fg_dyrows', dims: [2], dtype: 'int64', values: [-1, o] },
+    { name: 'fg_crows', dims: [2], dtype: 'int64', values: [c, -1] },
+    { name: 'fg_wshape', dims: [4], dtype: 'int64', values: [kh, kw, c, o] },
+  ];
+  const parts: string[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const t = `fg_${i}_${j}`;
+      consts.push(
+        { name: `${t}_s`, dims: [2], dtype: 'int64', values: [i, j] },
+        { name: `${t}_e`, dims: [2], dtype: 'int64', values: [i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1] },
+      );
+      // (Slice's steps input only when strided: the stepped path is ~3x slower at step 1.)
+      const sliceIn = [xt, `${t}_s`, `${t}_e`, 'fg_axes', ...(strided ? ['fg_steps'] : [])];
+      nodes.push(
+        { op: 'Slice', inputs: sliceIn, outputs: [`${t}_c`] }, // [C, B, OH, OW]: tap (i, j)'s inputs
+        { op: 'Reshape', inputs: [`${t}_c`, 'fg_crows'], outputs: [`${t}_r`] }, // [C, N]
+        { op: 'MatMul', inputs: [`${t}_r`, 'fg_dy2'], outputs: [`${t}_m`] }, // [C, O]
+      );
+      parts.push(`${t}_m`);
+    }
+  }
+  nodes.push(
+    parts.length > 1
+      ? { op: 'Concat', inputs: parts, outputs: ['fg_dw2'], attrs: { axis: { i: 0 } } } // [kh kw C, O]
+      : { op: 'Identity', inputs: parts, outputs: ['fg_dw2'] },
+    { op: 'Reshape', inputs: ['fg_dw2', 'fg_wshape'], outputs: [dw] },
+  );
+  return { nodes, consts };
 }
 
 export const convFilterGradKernels: OrtKernelDef[] = [
@@ -44,61 +103,23 @@ export const convFilterGradKernels: OrtKernelDef[] = [
             `${kh}x${kw} kernel at stride ${sh},${sw}`,
         );
       }
-      const taps = kh * kw;
-      const strided = sh > 1 || sw > 1;
       return runFused(
         backend,
         CONV_FILTER_GRAD,
         `${kh},${kw}:${sh},${sw}:${oh},${ow}:${c},${o}`,
         (): GraphSpec => {
-          const nodes: NodeSpec[] = [
-            // x [B, Hp, Wp, C] -> [C, B, Hp, Wp]: every tap's window is then a [C, N] matrix, rows contiguous.
-            { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: { ints: [3, 0, 1, 2] } } },
-            { op: 'Reshape', inputs: ['dy', 'dyrows'], outputs: ['dy2'] }, // [N, O]
-          ];
-          const consts: NonNullable<GraphSpec['consts']> = [
-            { name: 'axes', dims: [2], dtype: 'int64', values: [2, 3] },
-            ...(strided ? [{ name: 'steps', dims: [2], dtype: 'int64' as const, values: [sh, sw] }] : []),
-            { name: 'dyrows', dims: [2], dtype: 'int64', values: [-1, o] },
-            { name: 'crows', dims: [2], dtype: 'int64', values: [c, -1] },
-            { name: 'wshape', dims: [4], dtype: 'int64', values: [kh, kw, c, o] },
-          ];
-          const parts: string[] = [];
-          for (let i = 0; i < kh; i++) {
-            for (let j = 0; j < kw; j++) {
-              const t = `${i}_${j}`;
-              consts.push(
-                { name: `s${t}`, dims: [2], dtype: 'int64', values: [i, j] },
-                {
-                  name: `e${t}`,
-                  dims: [2],
-                  dtype: 'int64',
-                  values: [i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-                },
-              );
-              // (Slice's steps input only when strided: the stepped path is ~3x slower at step 1.)
-              const sliceIn = ['xt', `s${t}`, `e${t}`, 'axes', ...(strided ? ['steps'] : [])];
-              nodes.push(
-                { op: 'Slice', inputs: sliceIn, outputs: [`c${t}`] }, // [C, B, OH, OW]: tap (i, j)'s inputs
-                { op: 'Reshape', inputs: [`c${t}`, 'crows'], outputs: [`r${t}`] }, // [C, N]
-                { op: 'MatMul', inputs: [`r${t}`, 'dy2'], outputs: [`m${t}`] }, // [C, O]
-              );
-              parts.push(`m${t}`);
-            }
-          }
-          nodes.push(
-            taps > 1
-              ? { op: 'Concat', inputs: parts, outputs: ['dw2'], attrs: { axis: { i: 0 } } } // [kh kw C, O]
-              : { op: 'Identity', inputs: parts, outputs: ['dw2'] },
-            { op: 'Reshape', inputs: ['dw2', 'wshape'], outputs: ['dw'] },
-          );
+          const { nodes, consts } = filterGradNodes('xt', 'dy', 'dw', { kh, kw, sh, sw, oh, ow, c, o });
           return {
             inputs: [
               { name: 'x', rank: 4 },
               { name: 'dy', rank: 4 },
             ],
             outputs: [{ name: 'dw', rank: 4 }],
-            nodes,
+            // x [B, Hp, Wp, C] -> [C, B, Hp, Wp]: every tap's window is then a [C, N] matrix, rows contiguous.
+            nodes: [
+              { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: { ints: [3, 0, 1, 2] } } },
+              ...nodes,
+            ],
             consts,
           };
         },

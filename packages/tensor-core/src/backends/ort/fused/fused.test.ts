@@ -111,7 +111,7 @@ describe('fused kernels on vlp-ort match the tfjs composites on cpu', () => {
   });
 });
 
-describe("VlpConv2dFilterGrad (the conv2d op's filter gradient as one ORT graph)", () => {
+describe('VlpConv2d / VlpConv2dFilterGrad (the conv2d op and its filter gradient as ORT graphs)', () => {
   const GEOMETRIES: {
     x: number[];
     w: number[];
@@ -159,9 +159,9 @@ describe("VlpConv2dFilterGrad (the conv2d op's filter gradient as one ORT graph)
       expect(got[0]!.shape).toEqual(c.w);
       expect(maxRelErr(got[0]!.values, want[0]!.values)).toBeLessThan(1e-5);
     });
-    it(`x [${c.x}] w [${c.w}] stride ${c.stride} pad ${c.padding}: conv2d op values and gradients`, async () => {
+    it(`x [${c.x}] w [${c.w}] stride ${c.stride} pad ${c.padding}: conv2d op (VlpConv2d) values and gradients`, async () => {
       compare(
-        'VlpConv2dFilterGrad',
+        'VlpConv2d',
         withGrads(
           (x, w, b) =>
             conv2d(x as tf.Tensor4D, w as tf.Tensor4D, b, {
@@ -174,7 +174,7 @@ describe("VlpConv2dFilterGrad (the conv2d op's filter gradient as one ORT graph)
       );
     });
   }
-  it("conv2d's backward really runs the fused kernel on ORT", async () => {
+  it('conv2d runs VlpConv2d and VlpConv2dGrad on ORT, padding inside the graphs', async () => {
     const info = await tf.profile(() => {
       const g = withGrads(
         (x, w) =>
@@ -187,7 +187,23 @@ describe("VlpConv2dFilterGrad (the conv2d op's filter gradient as one ORT graph)
       )();
       tf.dispose(g);
     });
-    expect(info.kernels.filter((k) => k.name === 'VlpConv2dFilterGrad').length).toBe(1);
+    const names = info.kernels.map((k) => k.name);
+    expect(names.filter((k) => k === 'VlpConv2d').length).toBe(2); // withGrads: the value, then the grads
+    expect(names.filter((k) => k === 'VlpConv2dGrad').length).toBe(1);
+    expect(names).not.toContain('PadV2');
+  });
+  it('VlpConv2d rejects bad pads and a kernel larger than the padded input', () => {
+    const x = tf.zeros([1, 4, 4, 2]);
+    const w = tf.zeros([3, 3, 2, 3]);
+    expect(() => tf.engine().runKernel('VlpConv2d', { x, w }, { strides: [1, 1], pads: [1, 1, 1] })).toThrow(
+      /VlpConv2d: attr pads must be \[top, bottom, left, right\] >= 0, got 1,1,1/,
+    );
+    expect(() =>
+      tf
+        .engine()
+        .runKernel('VlpConv2d', { x: tf.zeros([1, 2, 4, 2]), w }, { strides: [1, 1], pads: [0, 0, 0, 0] }),
+    ).toThrow(/VlpConv2d: a 3x3 kernel does not fit x \[1,2,4,2\] padded by \[0,0,0,0\]/);
+    tf.dispose([x, w]);
   });
   it('rejects a dy the padded input cannot produce', () => {
     expect(() =>

@@ -4,6 +4,7 @@ import type { OrtKernelDef } from '../backend.js';
 import { adamKernels } from './adam.js';
 import { attentionGradient, attentionKernels } from './attention.js';
 import { batchNormGradient, batchNormKernels, batchNormReluGradient } from './batch-norm.js';
+import { conv2dGradient, conv2dKernels } from './conv.js';
 import { convFilterGradKernels } from './conv-filter-grad.js';
 import { geluGradient, geluKernels } from './gelu.js';
 import { layerNormGradient, layerNormKernels } from './layer-norm.js';
@@ -12,6 +13,7 @@ import { linearGradient, linearKernels } from './linear.js';
 export { ADAM, FusedAdam, type FusedAdamOptions } from './adam.js';
 export { ATTENTION } from './attention.js';
 export { BATCH_NORM, BATCH_NORM_RELU } from './batch-norm.js';
+export { CONV2D } from './conv.js';
 export { CONV_FILTER_GRAD } from './conv-filter-grad.js';
 export { GELU_TANH } from './gelu.js';
 export { LAYER_NORM } from './layer-norm.js';
@@ -24,6 +26,7 @@ export const fusedKernels: OrtKernelDef[] = [
   ...attentionKernels,
   ...adamKernels,
   ...convFilterGradKernels,
+  ...conv2dKernels,
   ...batchNormKernels,
 ];
 
@@ -34,4 +37,5 @@ export const fusedGradients: tf.GradConfig[] = [
   attentionGradient,
   batchNormGradient,
   batchNormReluGradient,
+  conv2dGradient,
 ];
