@@ -12,6 +12,7 @@
 //   pnpm bench --repeats 3                      # each side's fastest of 3 interleaved runs (shared machine)
 //   pnpm bench --workloads onnx_label           # labelling throughput on an exported ONNX tower
 //   pnpm bench --backends ort --workloads cnn_step --profile   # resnet-tiny (the CNN image tower) training
+//   pnpm bench --backends ort --workloads cnn_step --batch 128   # cnn_step at another batch (default 64)
 // cnn_step: forward + backward + Adam of @vlp/vision's resnet-tiny at batch 64, 32 px (train mode, BatchNorm
 // batch statistics); no PyTorch counterpart in reference.json, so no 'x torch' column (needs `pnpm build`).
 // Env: VLP_BENCH_REFERENCE_DIR (default <repo>/../shared/bench), VLP_BENCH_PYTHON (default /usr/bin/python3),
@@ -62,6 +63,8 @@ function parseArgs(argv) {
     else if (a === '--model')
       args.model = next(); // 'blocks' (TransformerBlock) or 'ops' (functional ops)
     else if (a === '--repeats') args.repeats = Number(next());
+    else if (a === '--batch')
+      args.batch = Number(next()); // cnn_step only (the reference.json workloads keep their spec's batch)
     else if (a === '--steps')
       args.steps = Number(next()); // a quick look only: the committed figures use the spec
     else if (a === '--help' || a === '-h') {
@@ -70,6 +73,9 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument ${a}`);
   }
   for (const w of args.workloads) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}`);
+  if (args.batch !== undefined && !(Number.isInteger(args.batch) && args.batch > 0))
+    throw new Error(`--batch must be a positive integer, got ${args.batch}`);
+  if (args.batch !== undefined) CNN_CFG.batch = args.batch;
   return args;
 }
 
@@ -197,6 +203,7 @@ function runChild(backend, workload, args) {
   if (args.profile) argv.push('--profile');
   argv.push('--model', args.model);
   if (args.steps) argv.push('--steps', String(args.steps));
+  if (args.batch) argv.push('--batch', String(args.batch));
   const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: process.env });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
