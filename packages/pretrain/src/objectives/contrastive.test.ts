@@ -197,6 +197,51 @@ describe('pwclLoss', () => {
     );
     tf.dispose([e, f, out, ge, gf]);
   });
+
+  // The two properties behind the cavl recipes' choices (see pwcl.ts's header).
+  it('is log(B - 1) with no gradient to the texts once all images coincide (the collapse it trains into)', () => {
+    const texts = tf.tensor2d([
+      [1, 0.2, -0.3],
+      [-0.5, 1, 0.1],
+      [0.3, -0.4, -1],
+      [0.9, 0.9, 0.2],
+    ]);
+    const u = [0.3, -1, 0.6];
+    const images = tf.tensor2d([u, u, u, u]);
+    for (const tau of [1, 0.3]) {
+      const out = pwclLoss({ textEmbeds: texts, imageEmbeds: images, temperature: tau });
+      // sum_{i != j} exp(cos(E_i, u) / tau) = (B - 1) sum_i exp(cos(E_i, u) / tau): the ratio is 1 / (B - 1).
+      expect(scalar(out, 'pwcl')).toBeCloseTo(Math.log(3), 5);
+      const g = tf.grad(
+        (t: tf.Tensor) =>
+          pwclLoss({ textEmbeds: t, imageEmbeds: images, temperature: tau }).losses.pwcl as tf.Scalar,
+      )(texts);
+      expect(tf.max(tf.abs(g)).dataSync()[0]).toBeLessThan(1e-5);
+      tf.dispose([out, g]);
+    }
+    tf.dispose([texts, images]);
+  });
+
+  it('falls without bound as tau shrinks once the best positive beats the hardest negative (why tau is fixed)', () => {
+    // cos_00 = 1; every other cosine is at most 0.6 (hand-checked below), so L ~ -(1 - 0.6) / tau.
+    const e: Mat = [norm([1, 0]), norm([0.6, 0.8]), norm([0, 1])];
+    const f: Mat = [norm([1, 0]), norm([-1, 0]), norm([0, -1])];
+    const cos = e.map((r) => f.map((c) => dot(r, c)));
+    const maxNeg = Math.max(...cos.flatMap((r, i) => r.filter((_, j) => j !== i)));
+    expect(maxNeg).toBeCloseTo(0.6, 6);
+    let prev = Number.POSITIVE_INFINITY;
+    for (const tau of [1, 0.1, 0.01]) {
+      const out = tf.tidy(() =>
+        pwclLoss({ textEmbeds: tf.tensor2d(e), imageEmbeds: tf.tensor2d(f), temperature: tau }),
+      );
+      const v = scalar(out, 'pwcl');
+      expect(v).toBeLessThan(prev);
+      prev = v;
+      tf.dispose(out);
+    }
+    // At tau = 0.01 both logsumexps are their maxima: L = -(1 - 0.6) / 0.01 = -40 (other terms are e^-40 smaller).
+    expect(prev).toBeCloseTo(-40, 3);
+  });
 });
 
 describe('visualContrastiveLoss', () => {

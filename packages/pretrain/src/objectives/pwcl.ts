@@ -1,18 +1,26 @@
 // Pair-wise contrastive loss (PwCL) of CAVL (Contrastive and Adaptive representations of Vision and
 // Language): L = -log( sum_i s(E_i, F_i) / sum_{i != j} s(E_i, F_j) ), a ratio of sums over the batch rather
 // than InfoNCE's per-row softmax. With s = cosine the sums can be zero or negative, so the log is undefined;
-// we guard it by using s = exp(cos / tau) (tau = 1 by default), which keeps every term positive and leaves
-// the loss's meaning as written. Computed with log-sum-exp for stability.
-// Measured on the emoji mini-corpus (cavl-tiny: vit-tiny + bert-tiny, 200-300 steps, test/recipes probes):
-// as written, the ratio of batch sums does not teach per-pair retrieval. With tau learnable it runs to its
-// floor and the loss to -130 while in-batch image->text accuracy on 16 pairs stays at chance; with tau fixed
-// in [0.05, 1], lr in [3e-4, 2e-3] and B in [4, 24] the loss falls (e.g. 1.95 -> -0.9) but accuracy stays at
-// 1/16-2/16 on 48 pairs (3/16 at best on 16 pairs), the embeddings collapsing to one or two clusters. Why: d L / d cos_ii = -softmax_i(cos_ii/tau)
-// / tau, so at small tau the pull goes to the positive that is already closest (rich get richer), and at
-// large tau exp(cos/tau) is nearly linear in cos, where any configuration with zero embedding sum (two
-// opposite clusters) is optimal; there is no per-row competition as in InfoNCE. ALGORITHMS.md's other guard,
-// a shift s = (1 + cos) / 2, is that linear case exactly (measured: loss 1.94 -> 1.14, accuracy 2/16 of 16). The same towers with ITC
-// reach 10x chance in 200 steps. We keep the loss as ALGORITHMS.md asks and report this, not a variant.
+// we guard it by using s = exp(cos / tau), which keeps every term positive and leaves the loss's meaning as
+// written. Computed with log-sum-exp for stability. The cavl-* recipes give PwCL its own FIXED tau = 0.5
+// (recipe field `pwcl.temperature`) and train it together with ITC at weight 1; why, measured on the emoji
+// mini-corpus (cavl-tiny: vit-tiny + bert-tiny, B = 16 of 48 pairs, 200-500 steps, 16-pair in-batch accuracy):
+// - PwCL alone does not teach per-pair retrieval from scratch. Fixed tau 0.05 / 0.1 / 0.2 / 0.3 / 0.5 / 0.7 / 1,
+//   lr 5e-4-5e-3, B 16-48 and tau annealed 1 -> 0.2 or 0.3 all end at 1/16-2/16 (chance 1/16) while the loss
+//   falls (e.g. tau 0.3: 2.70 -> 0.69). The towers find a degenerate minimum: one pair aligned, every other
+//   image collapsed to one point and every other text anti-aligned to it (cos ~ -0.9, where the gradient of a
+//   normalised cosine vanishes). Why: the ratio is unchanged when all cosines move together, and
+//   dL/dcos_ii = -softmax_i(cos_ii / tau) / tau puts the pull on the pair that is already best (the
+//   numerator's logsumexp, rich get richer); when all images coincide L = log(B - 1) for any texts, with zero
+//   gradient (tested). At tau = 1 (near-linear in cos) positives align (cos 0.99) but into two clusters, which
+//   the linear loss cannot tell from the simplex. ALGORITHMS.md's other guard, a shift s = (1 + cos) / 2, is
+//   that linear case (measured: loss 1.94 -> 1.14, accuracy 2/16). With free embeddings instead of towers
+//   (no shared parameters) the same loss at tau 0.3 or 1 does reach the simplex (accuracy 16/16).
+// - A learnable tau is degenerate: once the best positive beats the hardest negative, L ~ -(gap) / tau, so tau
+//   runs to its floor (0.001; loss -130 to -205) and drags ITC with it when they share one temperature.
+// - PwCL + ITC sharing a fixed tau 0.07: weight 1 -> 2/16, 0.5 -> 4/16, 0.2 -> 6/16-13/16 over seeds.
+// - PwCL (own tau 0.5) + ITC (learnable): 15/16, 15/16, 14/16 over seeds 0-2 (ITC alone: 15/16), PwCL falling
+//   2.71 -> 1.5 (its simplex optimum at B = 16 is ~0.57). test/recipes/cavl.test.ts runs this.
 import * as tf from '@tensorflow/tfjs-core';
 import { MASK_NEGATIVE } from '@vlp/tensor-core';
 import { _accuracy, _arange, _l2Normalize } from './_ops.js';
@@ -30,7 +38,7 @@ export interface PwclFeatures {
   textEmbeds: tf.Tensor;
   /** [B, D] image embeddings F. */
   imageEmbeds: tf.Tensor;
-  /** tau in s = exp(cos / tau). Default 1. */
+  /** tau in s = exp(cos / tau), a fixed number in the cavl recipes (0.5). Default 1. */
   temperature?: TemperatureLike;
 }
 
