@@ -35,11 +35,13 @@ describe('vlp ablate', () => {
       'ablate-unimo2-tiny-no-vcl',
       'pixelbert-tiny',
       'cavl-tiny',
+      'ablate-cavl-tiny-no-itc',
+      'ablate-cavl-tiny-no-pwcl',
     ])
       expect(names).toContain(n);
     expect(new Set(names).size).toBe(names.length);
-    // CAVL has a single objective: nothing to switch off
-    expect(names.filter((n) => n.startsWith('ablate-cavl'))).toEqual([]);
+    // CAVL trains PwCL with ITC (pwcl.ts says why): PwCL alone is the no-itc row
+    expect(getRecipe('ablate-cavl-tiny-no-itc').objectives).toEqual({ itc: 0, pwcl: 1 });
     expect(getRecipe('ablate-albef-tiny-no-mlm').objectives).toEqual({ itc: 1, itm: 1, mlm: 0 });
     expect(getRecipe('ablate-unimo2-tiny-aligned-only').unaligned).toEqual({ images: false, texts: false });
     const model = createModel('ablate-soho-tiny-vd256', {}, new Rng(0), { vocabSize: 50, batchSize: 4 });

@@ -50,6 +50,11 @@ export const RecipeSchema = z.strictObject({
   itm: z
     .strictObject({ negatives: z.enum(['hard', 'random']), swapProb: z.number().min(0).max(1).default(0.5) })
     .optional(),
+  /**
+   * CAVL's PwCL: its own fixed temperature in the guard s = exp(cos / tau) (not learnable: PwCL drives a
+   * learnable temperature to its floor). Without it PwCL uses the recipe's learnable temperature.
+   */
+  pwcl: z.strictObject({ temperature: z.number().positive() }).optional(),
   /** BERT masking probability (15%). */
   mlmProb: z.number().gt(0).lt(1).default(0.15),
   /** SOHO's MVM: share of sampled visual positions (all positions sharing their VD id are masked). */

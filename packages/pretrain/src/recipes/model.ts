@@ -402,7 +402,8 @@ export class VlpModel extends Module {
       }
     }
     if (on('pwcl')) {
-      _prefixed('pwcl', pwclLoss({ imageEmbeds: vis.embeds, textEmbeds: txt.embeds, temperature }), out);
+      const tau = r.pwcl?.temperature ?? temperature; // cavl-*: a fixed tau (see pwcl.ts)
+      _prefixed('pwcl', pwclLoss({ imageEmbeds: vis.embeds, textEmbeds: txt.embeds, temperature: tau }), out);
     }
     if (on('itm') && this.itmHead) {
       let visual: tf.Tensor;
