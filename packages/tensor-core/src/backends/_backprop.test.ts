@@ -1,6 +1,7 @@
 // The early-freeing reverse pass: bit-identical gradients to tfjs's own Engine.gradients on a transformer block,
 // less peak tensor memory and no leak, hand-computed values where a gradient function hands back its dy or a
-// saved tensor (aliases that must not be freed), a caller's dy left alive, and second-order gradients.
+// saved tensor (aliases that must not be freed), shape-only saving for tfjs's Add gradient (and not for another
+// registered in its place), a caller's dy left alive, and second-order gradients.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, selectBackend, TransformerBlock } from '@vlp/tensor-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,47 @@ describe('lean backprop', () => {
     const dx = tf.grad((t: tf.Tensor) => tf.sum(half(t) as tf.Tensor))(a);
     expect(Array.from(dx.dataSync())).toEqual([1, -2]);
     tf.dispose([a, b, da!, db!, dx]);
+  });
+
+  it("saves only shapes for tfjs's Add gradient, and real tensors for one registered in its place", () => {
+    const a = tf.tensor1d([1, 2]);
+    const b = tf.tensor1d([3, 5]);
+    let saved: unknown[] = [];
+    const f = (p: tf.Tensor, q: tf.Tensor) => {
+      const y = tf.sum(tf.add(p, q)) as tf.Scalar;
+      const tape = (
+        tf.engine() as unknown as { state: { activeTape: { kernelName: string; saved: unknown[] }[] } }
+      ).state.activeTape;
+      saved = [...(tape.find((n) => n.kernelName === 'Add')?.saved ?? [])];
+      return y;
+    };
+    const [da, db] = tf.grads(f)([a, b]);
+    expect(Array.from(da!.dataSync())).toEqual([1, 1]);
+    expect(Array.from(db!.dataSync())).toEqual([1, 1]);
+    expect(saved.map((t) => (t instanceof tf.Tensor ? 'tensor' : (t as tf.Tensor).shape))).toEqual([
+      [2],
+      [2],
+    ]);
+    const tfjsAdd = tf.getGradient('Add')!;
+    try {
+      // A gradient that reads the saved values: d/da = b, d/db = a (as if Add were a product).
+      tf.registerGradient({
+        kernelName: 'Add',
+        inputsToSave: ['a', 'b'],
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], kept: tf.Tensor[]) => ({
+          a: () => tf.mul(dy as tf.Tensor, kept[1]!),
+          b: () => tf.mul(dy as tf.Tensor, kept[0]!),
+        }),
+      });
+      const [ga, gb] = tf.grads(f)([a, b]);
+      expect(Array.from(ga!.dataSync())).toEqual([3, 5]);
+      expect(Array.from(gb!.dataSync())).toEqual([1, 2]);
+      expect(saved.every((t) => t instanceof tf.Tensor)).toBe(true);
+      tf.dispose([ga!, gb!]);
+    } finally {
+      tf.registerGradient(tfjsAdd);
+    }
+    tf.dispose([a, b, da!, db!]);
   });
 
   it("leaves the caller's dy alive and nests for second-order gradients", () => {

@@ -5,6 +5,7 @@
 // gradient functions and the same checks, but frees each node's output gradients and saved tensors as soon as
 // the node is done (encoder_step: 183 MB peak, identical gradients). Higher-order gradients (a tf.grad inside a
 // tf.grad, gradientDepth > 0) keep tfjs's own method. getFilteredNodesXToY is tfjs-core's (Apache-2.0), ported.
+// Also: kernels whose gradient needs only input shapes (Reshape, Add, Sub) save shapes, not tensors.
 import * as tf from '@tensorflow/tfjs-core';
 import { _envVar } from './_platform.js';
 
@@ -163,23 +164,83 @@ function leanGradients(
 }
 
 /**
- * Swaps tfjs's Engine.gradients for the early-freeing one (idempotent; the engine is global, so this covers every
- * tfjs-core copy in the process). `VLP_LEAN_BACKPROP=0` keeps tfjs's own method.
+ * Kernels whose tfjs gradient reads nothing but the shapes of the inputs it saves (checked against tfjs-core
+ * 4.22's Reshape_grad, Add_grad, Sub_grad). Saving the tensors themselves keeps their data alive until backprop
+ * (encoder_step: the residual stream at every Add and the qkv projection at its Reshape, ~45 MB of peak), so
+ * for these the tape keeps a shape-only stand-in instead, as long as tfjs's own gradient is the registered one.
+ */
+const SHAPE_ONLY_KERNELS = ['Reshape', 'Add', 'Sub'] as const;
+
+/** What a shape-only gradient reads from a saved input; dispose() is a no-op so tfjs can free it as a tensor. */
+interface ShapeStandIn {
+  readonly [STAND_IN]: true;
+  readonly shape: number[];
+  readonly dtype: tf.DataType;
+  readonly rank: number;
+  readonly size: number;
+  readonly isDisposed: false;
+  dispose(): void;
+}
+
+const STAND_IN = Symbol('vlp.shapeStandIn');
+
+/** The engine members that choose and keep what a kernel saves for its gradient. */
+interface SaveInternals {
+  getTensorsForGradient(kernelName: string, inputs: tf.NamedTensorMap, outputs: tf.Tensor[]): tf.Tensor[];
+  saveTensorsForBackwardMode(tensors: (tf.Tensor | ShapeStandIn)[]): (tf.Tensor | ShapeStandIn)[];
+}
+
+function standIn(t: tf.Tensor): ShapeStandIn {
+  const { shape, dtype, rank, size } = t;
+  return { [STAND_IN]: true, shape, dtype, rank, size, isDisposed: false, dispose() {} };
+}
+
+function isStandIn(t: tf.Tensor | ShapeStandIn): t is ShapeStandIn {
+  return (t as Partial<ShapeStandIn>)[STAND_IN] === true;
+}
+
+type SavingEngine = PatchedEngine & SaveInternals;
+
+function installShapeOnlySaving(engine: SavingEngine): void {
+  const tfjsGradients = new Map<string, tf.GradConfig>();
+  for (const kernel of SHAPE_ONLY_KERNELS) {
+    const config = tf.getGradient(kernel);
+    if (config !== undefined) tfjsGradients.set(kernel, config);
+  }
+  const getTensors = engine.getTensorsForGradient;
+  const save = engine.saveTensorsForBackwardMode;
+  engine.getTensorsForGradient = function (kernelName, inputs, outputs) {
+    const tensors = getTensors.call(this, kernelName, inputs, outputs);
+    const config = tfjsGradients.get(kernelName);
+    if (config === undefined || tf.getGradient(kernelName) !== config) return tensors;
+    return tensors.map(standIn) as unknown as tf.Tensor[];
+  };
+  engine.saveTensorsForBackwardMode = function (tensors) {
+    if (!tensors.some(isStandIn)) return save.call(this, tensors);
+    return tensors.map((t) => (isStandIn(t) ? t : (save.call(this, [t])[0] as tf.Tensor)));
+  };
+}
+
+const PATCHED = ['gradients', 'getTensorsForGradient', 'saveTensorsForBackwardMode'] as const;
+
+/**
+ * Swaps tfjs's Engine.gradients for the early-freeing one and has Reshape/Add/Sub save shapes only (idempotent;
+ * the engine is global, so this covers every tfjs-core copy in the process). Call after the gradients are
+ * registered. `VLP_LEAN_BACKPROP=0` keeps tfjs's own methods.
  */
 export function _installLeanBackprop(): void {
   if (_envVar('VLP_LEAN_BACKPROP') === '0') return;
-  const engine = tf.engine() as unknown as PatchedEngine;
+  const engine = tf.engine() as unknown as SavingEngine;
   if (engine[UPSTREAM] !== undefined) return;
   engine[UPSTREAM] = engine.gradients;
   engine.gradients = leanGradients;
+  installShapeOnlySaving(engine);
 }
 
-/** Tests: restores tfjs's own Engine.gradients (undone by the next _installLeanBackprop). */
+/** Tests: restores tfjs's own engine methods (undone by the next _installLeanBackprop). */
 export function _uninstallLeanBackprop(): void {
-  const engine = tf.engine() as unknown as PatchedEngine;
-  const upstream = engine[UPSTREAM];
-  if (upstream === undefined) return;
-  delete (engine as Partial<PatchedEngine>).gradients; // back to Engine.prototype.gradients
-  if (engine.gradients !== upstream) engine.gradients = upstream;
+  const engine = tf.engine() as unknown as SavingEngine;
+  if (engine[UPSTREAM] === undefined) return;
+  for (const name of PATCHED) delete (engine as Partial<SavingEngine>)[name]; // back to Engine.prototype's
   delete engine[UPSTREAM];
 }

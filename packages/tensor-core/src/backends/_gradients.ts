@@ -26,10 +26,10 @@ let registered: Promise<void> | undefined;
  */
 export function ensureGradients(): Promise<void> {
   registered ??= (async () => {
-    _installLeanBackprop();
-    if (tf.getGradient('Square') !== undefined) return; // someone (e.g. @tensorflow/tfjs) already did it
-    // Same path from src/backends (tests) and dist/backends (published): <package>/vendor.
-    await import('../../vendor/tfjs-gradients.js');
+    // Unless someone (e.g. @tensorflow/tfjs) already did it. Same path from src/backends (tests) and
+    // dist/backends (published): <package>/vendor.
+    if (tf.getGradient('Square') === undefined) await import('../../vendor/tfjs-gradients.js');
+    _installLeanBackprop(); // after registration: it looks at the registered Reshape/Add/Sub gradients
   })();
   return registered;
 }
