@@ -118,7 +118,7 @@ async function child(args) {
   const coreRequire = createRequire(join(ROOT, 'packages', 'tensor-core', 'package.json'));
   const tf = await import(pathToFileURL(coreRequire.resolve('@tensorflow/tfjs-core')).href);
   const core = await import(pathToFileURL(CORE_DIST).href);
-  // Inference needs no gradient registry (~85 MB of RSS in Node): as zero-shot labelling runs it.
+  // Inference needs no gradient registry (a ~4 MB bundle since 2026-11-29): as zero-shot labelling runs it.
   const selected = await core.selectBackend(backendName, {
     respectEnv: false,
     gradients: workload !== 'vit_inference',
