@@ -38,6 +38,8 @@ export interface NativeSessionOptions {
   spin: boolean;
   /** ORT's per-session memory arena: faster re-allocation, but each session keeps its peak working set. */
   arena: boolean;
+  /** ORT's memory pattern (one planned block per run); default true. */
+  memPattern?: boolean;
 }
 
 /** A loaded ORT session with synchronous run. */
@@ -99,7 +101,7 @@ function load(): OrtRuntime {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         enableCpuMemArena: options.arena,
-        enableMemPattern: true,
+        enableMemPattern: options.memPattern ?? true,
         extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
       });
       const inputNames = native.inputMetadata.map((m) => m.name);

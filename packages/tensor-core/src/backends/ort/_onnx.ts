@@ -38,6 +38,11 @@ export interface GraphSpec {
   outputs: ValueSpec[];
   nodes: NodeSpec[];
   consts?: ConstSpec[];
+  /**
+   * false: the session plans no memory pattern. Without the arena, a pattern is one fresh block per run whose
+   * pages fault in again every time; graphs with large intermediates (the CNN kernels) run faster without.
+   */
+  memPattern?: boolean;
 }
 
 /** Default-domain opset: 17 has LayerNormalization; ReduceSum takes axes as an input since 13. */

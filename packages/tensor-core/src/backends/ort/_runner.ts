@@ -62,10 +62,12 @@ export class OrtRunner {
       this.sessions.set(key, hit);
       return hit;
     }
-    const s = this.runtime.createSession(buildModel(spec()), {
+    const graph = spec();
+    const s = this.runtime.createSession(buildModel(graph), {
       intraOpNumThreads: this.options.threads,
       spin: this.options.spin,
       arena: this.options.arena,
+      memPattern: graph.memPattern ?? true,
     });
     this.built++;
     this.sessions.set(key, s);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOrtRuntime } from './_binding.js';
+import { loadOrtRuntime, type NativeSessionOptions } from './_binding.js';
 import { OrtRunner } from './_runner.js';
 import { ortCandidate } from './candidate.js';
 import { ortThreads } from './register.js';
@@ -51,6 +51,40 @@ describe('ort candidate', () => {
     expect(runner.built).toBe(3);
     run('b');
     expect(runner.built).toBe(4);
+    runner.dispose();
+  });
+  it("passes a graph's memPattern to its session (default on) and runs the same either way", () => {
+    const { runtime } = loadOrtRuntime();
+    const seen: (boolean | undefined)[] = [];
+    const spy = {
+      ...runtime!,
+      createSession: (model: Uint8Array, o: NativeSessionOptions) => {
+        seen.push(o.memPattern);
+        return runtime!.createSession(model, o);
+      },
+    };
+    const runner = new OrtRunner(spy, { threads: 1, spin: false, arena: false, maxSessions: 4 });
+    const spec = (memPattern?: boolean) => () => ({
+      inputs: [{ name: 'x', rank: 1 }],
+      outputs: [{ name: 'y', rank: 1 }],
+      nodes: [
+        { op: 'Neg', inputs: ['x'], outputs: ['n'] },
+        { op: 'Mul', inputs: ['n', 'x'], outputs: ['y'] },
+      ],
+      ...(memPattern === undefined ? {} : { memPattern }),
+    });
+    const run = (key: string, memPattern?: boolean) =>
+      Array.from(
+        runner.run(
+          key,
+          spec(memPattern),
+          [{ data: new Float32Array([1, -2, 3]), shape: [3] }],
+          [{ shape: [3] }],
+        )[0] as Float32Array,
+      );
+    expect(run('default')).toEqual([-1, -4, -9]);
+    expect(run('off', false)).toEqual([-1, -4, -9]);
+    expect(seen).toEqual([true, false]);
     runner.dispose();
   });
 });

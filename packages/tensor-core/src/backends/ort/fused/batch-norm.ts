@@ -131,6 +131,7 @@ function forwardSpec(shape: number[], eps: number, relu: boolean, residual: bool
       { name: 'mean', rank: 1 },
       { name: 'var', rank: 1 },
     ],
+    memPattern: false, // full-size intermediates: see GraphSpec.memPattern
     nodes,
     consts: [...layoutConsts(c, r, m, eps), { name: 'xshape', dims: [rank], dtype: 'int64', values: shape }],
   };
@@ -205,6 +206,7 @@ function backwardSpec(shape: number[], eps: number, relu: boolean, residual: boo
       { name: 'dbeta', rank: 1 },
       ...(residual ? [{ name: 'dresidual', rank }] : []),
     ],
+    memPattern: false, // full-size intermediates: see GraphSpec.memPattern
     nodes,
     consts: [
       ...layoutConsts(c, r, m, eps),

@@ -115,6 +115,7 @@ export const convFilterGradKernels: OrtKernelDef[] = [
               { name: 'dy', rank: 4 },
             ],
             outputs: [{ name: 'dw', rank: 4 }],
+            memPattern: false, // large intermediates: see GraphSpec.memPattern
             // x [B, Hp, Wp, C] -> [C, B, Hp, Wp]: every tap's window is then a [C, N] matrix, rows contiguous.
             nodes: [
               { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: { ints: [3, 0, 1, 2] } } },

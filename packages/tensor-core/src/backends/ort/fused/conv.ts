@@ -81,6 +81,7 @@ export const conv2dKernels: OrtKernelDef[] = [
             { name: 'w', rank: 4 },
           ],
           outputs: [{ name: 'y', rank: 4 }],
+          memPattern: false, // large intermediates: see GraphSpec.memPattern
           nodes: [
             { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: perm([0, 3, 1, 2]) }, // [B, C, H, W]
             { op: 'Transpose', inputs: ['w'], outputs: ['wt'], attrs: perm([3, 2, 0, 1]) }, // [O, C, kh, kw]
@@ -146,6 +147,7 @@ export const conv2dKernels: OrtKernelDef[] = [
               { name: 'dx', rank: 4 },
               { name: 'dw', rank: 4 },
             ],
+            memPattern: false, // large intermediates: see GraphSpec.memPattern
             nodes,
             consts: [
               ...fg.consts,
