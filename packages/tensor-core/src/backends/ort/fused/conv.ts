@@ -1,11 +1,11 @@
 // Fused 2-D convolution for ops/conv.ts (NHWC, dilation 1, explicit zero padding): one ORT graph forward and
-// one for both gradients, so the padding lives inside the graphs (no padded copy of x kept for the backward,
-// no PadV2 forward and Slice backward) and the backward's transposes are shared:
+// one per gradient (each run only when the reverse pass needs it), the padding inside the graphs (no padded
+// copy of x kept for the backward, no PadV2 forward and Slice backward):
 //   forward   y  = Conv(x^T, W^T) with pads [top, left, bottom, right]           (NCHW inside, NHWC out)
 //   backward  dx = ConvTranspose(dy^T, W^T) with the same pads, output_padding restoring the input size
 //             dW = per tap (i, j): pad(x as [C, B, H, W]) window [C, N] x dy [N, O] (fused/conv-filter-grad.ts)
 import type * as tf from '@tensorflow/tfjs-core';
-import type { GraphSpec, NodeSpec } from '../_onnx.js';
+import type { GraphSpec } from '../_onnx.js';
 import type { OrtBackend, OrtKernelDef } from '../backend.js';
 import { callKernel, runFused } from './_kernel.js';
 import { filterGradNodes } from './conv-filter-grad.js';
@@ -109,46 +109,66 @@ export const conv2dKernels: OrtKernelDef[] = [
           `${CONV2D_GRAD}: dy [${dy!.shape}] is not the output shape [${[g.nb, g.oh, g.ow, g.o]}]`,
         );
       }
+      if (attrs.wrt !== 'x' && attrs.wrt !== 'w') {
+        throw new Error(`${CONV2D_GRAD}: attr wrt must be 'x' or 'w', got ${String(attrs.wrt)}`);
+      }
       const [pt, pb, pl, pr] = g.pads;
-      // ConvTranspose's natural output size and the rows/cols no output position reached (< stride).
-      const outPad = [g.h - ((g.oh - 1) * g.sh + g.kh - pt - pb), g.w - ((g.ow - 1) * g.sw + g.kw - pl - pr)];
+      if (attrs.wrt === 'x') {
+        // ConvTranspose's natural output size and the rows/cols no output position reached (< stride).
+        const outPad = [
+          g.h - ((g.oh - 1) * g.sh + g.kh - pt - pb),
+          g.w - ((g.ow - 1) * g.sw + g.kw - pl - pr),
+        ];
+        return runFused(
+          backend,
+          CONV2D_GRAD,
+          `x:${key(g)}`,
+          (): GraphSpec => ({
+            inputs: [
+              { name: 'dy', rank: 4 },
+              { name: 'w', rank: 4 },
+            ],
+            outputs: [{ name: 'dx', rank: 4 }],
+            memPattern: false, // large intermediates: see GraphSpec.memPattern
+            nodes: [
+              { op: 'Transpose', inputs: ['w'], outputs: ['wt'], attrs: perm([3, 2, 0, 1]) }, // [O, C, kh, kw]
+              { op: 'Transpose', inputs: ['dy'], outputs: ['dyt'], attrs: perm([0, 3, 1, 2]) }, // [B, O, OH, OW]
+              {
+                op: 'ConvTranspose',
+                inputs: ['dyt', 'wt'],
+                outputs: ['dxt'],
+                attrs: {
+                  pads: { ints: onnxPads(g) },
+                  strides: { ints: [g.sh, g.sw] },
+                  output_padding: { ints: outPad },
+                },
+              }, // [B, C, H, W]
+              { op: 'Transpose', inputs: ['dxt'], outputs: ['dx'], attrs: perm([0, 2, 3, 1]) },
+            ],
+          }),
+          [dy!, w!],
+          [{ shape: x!.shape }],
+        )[0]!;
+      }
       const padded = pt + pb + pl + pr > 0;
       return runFused(
         backend,
         CONV2D_GRAD,
-        key(g),
+        `w:${key(g)}`,
         (): GraphSpec => {
           const fg = filterGradNodes(padded ? 'xcp' : 'xc', 'dy', 'dw', g);
-          const nodes: NodeSpec[] = [
-            { op: 'Transpose', inputs: ['w'], outputs: ['wt'], attrs: perm([3, 2, 0, 1]) }, // [O, C, kh, kw]
-            { op: 'Transpose', inputs: ['dy'], outputs: ['dyt'], attrs: perm([0, 3, 1, 2]) }, // [B, O, OH, OW]
-            {
-              op: 'ConvTranspose',
-              inputs: ['dyt', 'wt'],
-              outputs: ['dxt'],
-              attrs: {
-                pads: { ints: onnxPads(g) },
-                strides: { ints: [g.sh, g.sw] },
-                output_padding: { ints: outPad },
-              },
-            }, // [B, C, H, W]
-            { op: 'Transpose', inputs: ['dxt'], outputs: ['dx'], attrs: perm([0, 2, 3, 1]) },
-            { op: 'Transpose', inputs: ['x'], outputs: ['xc'], attrs: perm([3, 0, 1, 2]) }, // [C, B, H, W]
-            ...(padded ? [{ op: 'Pad', inputs: ['xc', 'pads'], outputs: ['xcp'] }] : []),
-            ...fg.nodes,
-          ];
           return {
             inputs: [
               { name: 'dy', rank: 4 },
               { name: 'x', rank: 4 },
-              { name: 'w', rank: 4 },
             ],
-            outputs: [
-              { name: 'dx', rank: 4 },
-              { name: 'dw', rank: 4 },
-            ],
+            outputs: [{ name: 'dw', rank: 4 }],
             memPattern: false, // large intermediates: see GraphSpec.memPattern
-            nodes,
+            nodes: [
+              { op: 'Transpose', inputs: ['x'], outputs: ['xc'], attrs: perm([3, 0, 1, 2]) }, // [C, B, H, W]
+              ...(padded ? [{ op: 'Pad', inputs: ['xc', 'pads'], outputs: ['xcp'] }] : []),
+              ...fg.nodes,
+            ],
             consts: [
               ...fg.consts,
               ...(padded
@@ -157,9 +177,9 @@ export const conv2dKernels: OrtKernelDef[] = [
             ],
           };
         },
-        [dy!, x!, w!],
-        [{ shape: x!.shape }, { shape: w!.shape }],
-      );
+        [dy!, x!],
+        [{ shape: w!.shape }],
+      )[0]!;
     },
   },
 ];
@@ -169,8 +189,10 @@ export const conv2dGradient: tf.GradConfig = {
   inputsToSave: ['x', 'w'],
   gradFunc: (dy, saved, attrs) => {
     const [x, w] = saved;
-    // One call for both gradients, made now (each thunk runs in its own tidy; see batch-norm.ts).
-    const [dx, dw] = callKernel(CONV2D_GRAD, { dy: dy as tf.Tensor, x: x!, w: w! }, attrs);
-    return { x: () => dx!, w: () => dw! };
+    // One graph per gradient, run only when asked for: the reverse pass asks only for the inputs on the
+    // path to the variables (a stem conv's pixels need no dx).
+    const grad = (wrt: 'x' | 'w') => () =>
+      callKernel(CONV2D_GRAD, { dy: dy as tf.Tensor, x: x!, w: w! }, { ...attrs, wrt })[0]!;
+    return { x: grad('x'), w: grad('w') };
   },
 };

@@ -189,8 +189,31 @@ describe('VlpConv2d / VlpConv2dFilterGrad (the conv2d op and its filter gradient
     });
     const names = info.kernels.map((k) => k.name);
     expect(names.filter((k) => k === 'VlpConv2d').length).toBe(2); // withGrads: the value, then the grads
-    expect(names.filter((k) => k === 'VlpConv2dGrad').length).toBe(1);
+    expect(names.filter((k) => k === 'VlpConv2dGrad').length).toBe(2); // dx and dW, one graph each
     expect(names).not.toContain('PadV2');
+  });
+  it('runs only the dW graph when the input needs no gradient (a stem conv on pixels)', async () => {
+    const x = t([2, 8, 8, 3], 40);
+    const w = tf.variable(t([3, 3, 3, 4], 41));
+    const geometry = { stride: [1, 1] as [number, number], padding: 1, dilation: [1, 1] as [number, number] };
+    const loss = () => tf.sum(conv2d(x as tf.Tensor4D, w as tf.Tensor4D, undefined, geometry)) as tf.Scalar;
+    let dw: tf.Tensor | undefined;
+    const info = await tf.profile(() => {
+      dw = tf.variableGrads(loss, [w]).grads[w.name];
+    });
+    expect(info.kernels.filter((k) => k.name === 'VlpConv2dGrad').length).toBe(1);
+    const want = runOn('cpu', () => tf.variableGrads(loss, [w]).grads[w.name]!);
+    expect(maxRelErr(Array.from(dw!.dataSync()), want[0]!.values)).toBeLessThan(1e-5);
+    tf.dispose([x, w, dw!]);
+  });
+  it('VlpConv2dGrad rejects a wrt other than x or w', () => {
+    const x = tf.zeros([1, 4, 4, 2]);
+    const w = tf.zeros([3, 3, 2, 3]);
+    const dy = tf.zeros([1, 4, 4, 3]);
+    expect(() =>
+      tf.engine().runKernel('VlpConv2dGrad', { dy, x, w }, { strides: [1, 1], pads: [1, 1, 1, 1], wrt: 'b' }),
+    ).toThrow(/VlpConv2dGrad: attr wrt must be 'x' or 'w', got b/);
+    tf.dispose([x, w, dy]);
   });
   it('VlpConv2d rejects bad pads and a kernel larger than the padded input', () => {
     const x = tf.zeros([1, 4, 4, 2]);
