@@ -63,6 +63,13 @@ export interface VisualDictionaryConfig {
 export interface SingleStreamConfig extends FusionConfigBase {
   kind: 'single-stream';
   visualDictionary?: VisualDictionaryConfig;
+  /**
+   * Std of the truncated-normal init of every Linear weight (projections, attention, MLP). Default 0.02,
+   * BERT's std at width 768 (about 0.55 / sqrt(768)). At test widths (32) 0.02 makes every sub-layer add
+   * about 1% to the residual stream, so the fused [CLS] starts additive in image and text and ITM with
+   * random negatives has no first-order gradient towards matching: tiny presets use ~1 / sqrt(dim).
+   */
+  initStd?: number;
 }
 
 /**
@@ -150,6 +157,7 @@ export const FusionConfigSchema = z
           gate: z.boolean(),
         })
         .optional(),
+      initStd: z.number().positive().optional(),
     }),
     z.strictObject({ ...base, kind: z.literal('cross-attention') }),
     z.strictObject({

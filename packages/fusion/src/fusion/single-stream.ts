@@ -75,6 +75,19 @@ export class SingleStreamFusion extends FusionModel {
         rng,
       }),
     );
+    if (config.initStd !== undefined && config.initStd !== 0.02) {
+      // Linear draws std 0.02; redraw the weights (not biases, not LayerNorm) of the projections and the
+      // encoder at the configured std, from the same seeded rng.
+      for (const m of [this.textProj, this.visualProj, this.encoder]) {
+        for (const [name, v] of m?.namedParameters() ?? []) {
+          if (name.endsWith('weight') && v.rank === 2) {
+            const w = init.truncNormal(rng, v.shape, config.initStd as number);
+            v.assign(w);
+            w.dispose();
+          }
+        }
+      }
+    }
   }
 
   /** Needs both modalities; a dictionary (if any) updates its EMA in training mode. */

@@ -186,7 +186,13 @@ export class VlpModel extends Module {
       }
       const fDim = this.fusion?.dim ?? tDim;
       if (this.fusion && (w.itm ?? 0) > 0) {
-        this.itmHead = this.registerModule('itmHead', new Linear(fDim, 2, { rng: rng.fork('itm') }));
+        // The ITM head reads the fused [CLS]: drawn at the fusion's init std when it sets one.
+        const fc = this.fusion.config;
+        const initStd = fc.kind === 'single-stream' ? fc.initStd : undefined;
+        this.itmHead = this.registerModule(
+          'itmHead',
+          new Linear(fDim, 2, { rng: rng.fork('itm'), ...(initStd !== undefined ? { initStd } : {}) }),
+        );
       }
       if ((w.mlm ?? 0) > 0 || (w.mlm_text ?? 0) > 0) {
         if (fDim !== tDim) {
