@@ -33,7 +33,10 @@ describe('vlp ablate', () => {
       'unimo2-tiny',
       'ablate-unimo2-tiny-aligned-only',
       'ablate-unimo2-tiny-no-vcl',
+      'ablate-soho-tiny-no-itc',
       'pixelbert-tiny',
+      'ablate-pixelbert-tiny-no-itc',
+      'ablate-pixelbert-tiny-no-itm',
       'cavl-tiny',
       'ablate-cavl-tiny-no-itc',
       'ablate-cavl-tiny-no-pwcl',
@@ -42,6 +45,9 @@ describe('vlp ablate', () => {
     expect(new Set(names).size).toBe(names.length);
     // CAVL trains PwCL with ITC (pwcl.ts says why): PwCL alone is the no-itc row
     expect(getRecipe('ablate-cavl-tiny-no-itc').objectives).toEqual({ itc: 0, pwcl: 1 });
+    // SOHO and Pixel-BERT add ITC as an auxiliary objective (soho-tiny.json says why): the no-itc rows are the methods as published
+    expect(getRecipe('ablate-soho-tiny-no-itc').objectives).toEqual({ itc: 0, itm: 1, mlm: 1, mvm: 1 });
+    expect(getRecipe('ablate-pixelbert-tiny-no-itc').objectives).toEqual({ itc: 0, itm: 1, mlm: 1 });
     expect(getRecipe('ablate-albef-tiny-no-mlm').objectives).toEqual({ itc: 1, itm: 1, mlm: 0 });
     expect(getRecipe('ablate-unimo2-tiny-aligned-only').unaligned).toEqual({ images: false, texts: false });
     const model = createModel('ablate-soho-tiny-vd256', {}, new Rng(0), { vocabSize: 50, batchSize: 4 });

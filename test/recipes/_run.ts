@@ -1,6 +1,7 @@
 // Test helper: a short real pre-training run of one recipe on the emoji mini-corpus (ort backend when its
 // native binding loads, otherwise whatever selectBackend picks), measuring the training loss per step and
-// in-batch image->text retrieval accuracy on a fixed batch of training pairs before and after.
+// in-batch image->text retrieval accuracy on a fixed batch of training pairs before and after (scored by the
+// recipe's retrieval, or by the ITM head when `scorer: 'itm'`).
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type CorpusBatch,
@@ -35,6 +36,12 @@ export interface RunOptions {
   mix?: { pairs: number; images?: number; texts?: number };
   overrides?: RecipeOverrides;
   seed?: number;
+  /**
+   * How in-batch retrieval is scored: 'recipe' (default) is `model.retrievalScores` (the contrastive
+   * embeddings when the recipe trains ITC or PwCL, except for SOHO and Pixel-BERT; the ITM head otherwise); 'itm'
+   * is always the ITM head, the retrieval of SOHO and Pixel-BERT, which add ITC as an auxiliary objective.
+   */
+  scorer?: 'recipe' | 'itm';
 }
 
 export interface RunResult {
@@ -55,10 +62,14 @@ export const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / x
 function _accuracy(
   model: VlpModel,
   b: { pixels: tf.Tensor4D; inputIds: tf.Tensor; attentionMask: tf.Tensor },
+  scorer: 'recipe' | 'itm',
 ): number {
   model.eval();
   const hits = tf.tidy(() => {
-    const s = model.retrievalScores(b.pixels, b.inputIds, b.attentionMask); // [E, E]
+    const s =
+      scorer === 'itm'
+        ? model.itmScore(b.pixels, b.inputIds, b.attentionMask)
+        : model.retrievalScores(b.pixels, b.inputIds, b.attentionMask); // [E, E]
     const n = s.shape[0];
     return tf
       .sum(tf.cast(tf.equal(tf.argMax(s, 1), tf.range(0, n, 1, 'int32')), 'float32'))
@@ -104,7 +115,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     texts: [],
     epoch: 0,
   } satisfies CorpusBatch);
-  const accBefore = _accuracy(model, evalBatch);
+  const accBefore = _accuracy(model, evalBatch, o.scorer ?? 'recipe');
   const trainer = new Trainer({
     model,
     data: mapData(reader, build),
@@ -129,7 +140,7 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   await trainer.fit();
   const seconds = (performance.now() - t0) / 1000;
-  const accAfter = _accuracy(model, evalBatch);
+  const accAfter = _accuracy(model, evalBatch, o.scorer ?? 'recipe');
   tf.dispose(evalBatch);
   trainer.dispose();
   model.dispose();

@@ -245,8 +245,13 @@ export class VlpModel extends Module {
     }
   }
 
-  /** Whether retrieval ranks by contrastive similarity (ITC / PwCL) rather than by the ITM head. */
+  /**
+   * Whether retrieval ranks by contrastive similarity (ITC / PwCL) rather than by the ITM head. SOHO and
+   * Pixel-BERT always rank by their ITM head, their method's retrieval, even when a recipe adds ITC as an
+   * auxiliary objective (soho-*.json says why).
+   */
   get contrastive(): boolean {
+    if (this.recipe.method === 'soho' || this.recipe.method === 'pixelbert') return false;
     return (this.recipe.objectives.itc ?? 0) > 0 || (this.recipe.objectives.pwcl ?? 0) > 0;
   }
 
