@@ -80,5 +80,12 @@ describe('vlp ablate', () => {
     await expect(runAblation({ out, steps: 1, batchSize: 8, only: ['nope'] })).rejects.toThrow(
       /unknown ablation rows: nope/,
     );
+    // albef-tiny's queue of 16 cannot hold whole batches of 32: refused before any corpus or training work.
+    await expect(
+      runAblation({ out: join(out, 'q'), steps: 1, batchSize: 32, only: ['albef-tiny'] }),
+    ).rejects.toThrow(
+      /row albef-tiny keeps a feature queue of 16, which must be a multiple of --batch-size \(got 32\)/,
+    );
+    expect(existsSync(join(out, 'q'))).toBe(false);
   }, 180_000);
 });

@@ -140,8 +140,8 @@ export function formatAblation(
   return `# vlp ablate
 
 Every row: ${budget.steps} steps at batch ${budget.batchSize}, same corpus, seed and schedule; zero-shot on the
-Apple style (docs/demo/PROTOCOL.md), contrastive towers only. Recipes without ITC / PwCL (SOHO, Pixel-BERT)
-never train the shared embedding space, so their zero-shot figures sit near chance by construction.
+Apple style (docs/demo/PROTOCOL.md), contrastive towers only. SOHO and Pixel-BERT train ITC only as an auxiliary
+(their own retrieval is the ITM head), so their rows with ITC off sit near chance by construction.
 
 | recipe | change | category % | subcategory % | i->t R@1 | i->t R@5 | t->i R@1 | held-out % | train s |
 |---|---|---|---|---|---|---|---|---|
@@ -168,6 +168,14 @@ export async function runAblation(o: AblationOptions): Promise<AblationRow[]> {
         `unknown ablation rows: ${unknown.join(', ')} (known: ${variants.map((v) => v.name).join(', ')})`,
       );
     variants = variants.filter((v) => o.only?.includes(v.name));
+  }
+  // Checked before the corpus is built: a momentum queue must hold whole batches.
+  for (const v of variants) {
+    const q = getRecipe(v.name).momentum?.queueSize;
+    if (q !== undefined && q % o.batchSize !== 0)
+      throw new Error(
+        `ablate: row ${v.name} keeps a feature queue of ${q}, which must be a multiple of --batch-size (got ${o.batchSize})`,
+      );
   }
   const rows: AblationRow[] = [];
   for (const [i, variant] of variants.entries()) {
