@@ -6,7 +6,17 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type CorpusManifest, ingest } from '@vlp/pretrain';
+import {
+  type CorpusManifest,
+  CorpusReader,
+  createBatchBuilder,
+  ingest,
+  trainCaptionTokenizer,
+  type VlpBatch,
+  type VlpModel,
+} from '@vlp/pretrain';
+import { Rng } from '@vlp/tensor-core';
+import type { WordPieceTokenizer } from '@vlp/text';
 
 // Resolved through @vlp/pretrain's devDependencies, so the test package needs no install of its own.
 const _require = createRequire(new URL('../../packages/pretrain/package.json', import.meta.url));
@@ -68,4 +78,27 @@ export async function emojiCorpus(opts: { pairs: number; unaligned?: number }): 
   }
   const { manifest } = await ingest(sources, { outDir: join(dir, 'corpus') });
   return { dir: join(dir, 'corpus'), manifest, captions: [...pairs, ...others].map(caption) };
+}
+
+/** A caption tokenizer (200 pieces) trained on the corpus's captions. */
+export function corpusTokenizer(corpus: EmojiCorpus): WordPieceTokenizer {
+  return trainCaptionTokenizer(
+    corpus.manifest.pairs.flatMap((p) => p.captions),
+    200,
+  );
+}
+
+/** The corpus's first batch of 8 for `model`, tokenised by `tok` (reader seed 0, builder seed 1). */
+export async function firstBatch(
+  model: VlpModel,
+  corpus: EmojiCorpus,
+  tok: WordPieceTokenizer,
+): Promise<VlpBatch> {
+  const reader = new CorpusReader(corpus.manifest, { batchSize: 8, seed: 0, dir: corpus.dir });
+  const build = createBatchBuilder(model, {
+    tokenizer: tok,
+    readImage: (r) => reader.readImage(r),
+    rng: new Rng(1),
+  });
+  return build(reader.next());
 }

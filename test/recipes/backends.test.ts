@@ -2,16 +2,10 @@
 // load): one step's losses and gradients on wasm match the same step on the cpu backend. This caught a
 // closure over freed ids in the embedding gradient and wasm's missing UnsortedSegmentSum (gather's gradient).
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
-  listRecipes,
-  trainCaptionTokenizer,
-} from '@vlp/pretrain';
+import { createModel, listRecipes } from '@vlp/pretrain';
 import { type BackendName, Rng, selectBackend } from '@vlp/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type EmojiCorpus, emojiCorpus } from './_emoji.js';
+import { corpusTokenizer, type EmojiCorpus, emojiCorpus, firstBatch } from './_emoji.js';
 
 let corpus: EmojiCorpus;
 beforeAll(async () => {
@@ -21,18 +15,9 @@ beforeAll(async () => {
 /** One step's named losses and gradients of a recipe on a backend, from the same seeds and batch. */
 async function step(recipe: string, backend: BackendName) {
   await selectBackend(backend, { respectEnv: false });
-  const tok = trainCaptionTokenizer(
-    corpus.manifest.pairs.flatMap((p) => p.captions),
-    200,
-  );
+  const tok = corpusTokenizer(corpus);
   const model = createModel(recipe, {}, new Rng(0), { vocabSize: 200, batchSize: 8 });
-  const reader = new CorpusReader(corpus.manifest, { batchSize: 8, seed: 0, dir: corpus.dir });
-  const build = createBatchBuilder(model, {
-    tokenizer: tok,
-    readImage: (r) => reader.readImage(r),
-    rng: new Rng(1),
-  });
-  const batch = await build(await reader.next());
+  const batch = await firstBatch(model, corpus, tok);
   const weights = model.trainerOptions().weights;
   let losses: Record<string, number> = {};
   let after: ((ok: boolean) => void) | undefined;

@@ -8,16 +8,10 @@
 // retrieval well above chance while PwCL stays in the loss and its own value falls. Takes ~20-40 s alone (ort
 // backend, noisy shared machine).
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
-  pwclLoss,
-  trainCaptionTokenizer,
-} from '@vlp/pretrain';
+import { createModel, pwclLoss } from '@vlp/pretrain';
 import { Rng } from '@vlp/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { emojiCorpus } from './_emoji.js';
+import { corpusTokenizer, emojiCorpus, firstBatch } from './_emoji.js';
 import { mean, report, runRecipe, useFastBackend } from './_run.js';
 
 const STEPS = Number(process.env.VLP_RECIPE_STEPS ?? 200);
@@ -26,20 +20,11 @@ describe('cavl-tiny on the emoji mini-corpus', () => {
   it("computes PwCL at the recipe's fixed tau (0.5), not at the learnable ITC temperature", async () => {
     await useFastBackend();
     const corpus = await emojiCorpus({ pairs: 8 });
-    const tok = trainCaptionTokenizer(
-      corpus.manifest.pairs.flatMap((p) => p.captions),
-      200,
-    );
+    const tok = corpusTokenizer(corpus);
     const model = createModel('cavl-tiny', {}, new Rng(0), { vocabSize: tok.vocabSize, batchSize: 8 });
     expect(model.recipe.pwcl?.temperature).toBe(0.5);
     expect(model.recipe.objectives).toEqual({ itc: 1, pwcl: 1 });
-    const reader = new CorpusReader(corpus.manifest, { batchSize: 8, seed: 0, dir: corpus.dir });
-    const build = createBatchBuilder(model, {
-      tokenizer: tok,
-      readImage: (r) => reader.readImage(r),
-      rng: new Rng(1),
-    });
-    const batch = await build(await reader.next());
+    const batch = await firstBatch(model, corpus, tok);
     model.eval();
     const before = tf.memory().numTensors;
     const got = tf.tidy(() => (model.lossFn(batch, 0).losses.pwcl as tf.Scalar).dataSync()[0] as number);

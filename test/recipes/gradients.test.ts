@@ -2,17 +2,10 @@
 // dictionary (Huang et al. 2021) are updated by moving averages only, so neither is trainable nor receives a
 // gradient through `lossFn`, while the online towers (through SOHO's straight-through lookup) do.
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
-  listRecipes,
-  trainCaptionTokenizer,
-  type VlpModel,
-} from '@vlp/pretrain';
+import { createModel, listRecipes, type VlpModel } from '@vlp/pretrain';
 import { Rng } from '@vlp/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type EmojiCorpus, emojiCorpus } from './_emoji.js';
+import { corpusTokenizer, type EmojiCorpus, emojiCorpus, firstBatch } from './_emoji.js';
 import { useFastBackend } from './_run.js';
 
 let corpus: EmojiCorpus;
@@ -22,17 +15,8 @@ beforeAll(async () => {
 });
 
 async function gradsOf(model: VlpModel, frozen: tf.Variable[]) {
-  const tok = trainCaptionTokenizer(
-    corpus.manifest.pairs.flatMap((p) => p.captions),
-    200,
-  );
-  const reader = new CorpusReader(corpus.manifest, { batchSize: 8, seed: 0, dir: corpus.dir });
-  const build = createBatchBuilder(model, {
-    tokenizer: tok,
-    readImage: (r) => reader.readImage(r),
-    rng: new Rng(1),
-  });
-  const batch = await build(await reader.next());
+  const tok = corpusTokenizer(corpus);
+  const batch = await firstBatch(model, corpus, tok);
   const weights = model.trainerOptions().weights;
   let after: ((ok: boolean) => void) | undefined;
   const { value, grads } = tf.variableGrads(() => {
