@@ -1,7 +1,7 @@
 # How far raw pixels go on the demo's retrieval task: each Apple-style emoji matched, by cosine on centred
 # pixels, to the same emoji in the training styles (Google alone, or the mean of Google, Twitter, Facebook),
 # and the same after a PCA to d dimensions fitted on the training styles. Needs a demo corpus (`vlp demo`
-# writes one to <out>/corpus) and python3 with numpy and PIL.
+# writes one to <out>/corpus) and Debian's python3-numpy and python3-pil (`apt-get install python3-numpy python3-pil`).
 #   /usr/bin/python3 docs/demo/probes/pixel_nn.py vlp-demo/corpus
 import json, os, sys
 import numpy as np

@@ -4,7 +4,8 @@
 # pooling, or "cls": 1 a [CLS] token; "bert": 1 draws every weight at std 0.02 as our bert-tiny does), ITC
 # with a learnable CLIP logit scale, AdamW, cosine schedule with 5% warm-up, batch 128, optional +-2 px shift
 # and brightness / contrast jitter ("aug"). Evaluates image -> name R@1 / R@5 among all names and the 9-way
-# category on the Apple style. Settings come as one JSON argument, e.g.
+# category on the Apple style. Needs `apt-get install python3-torch libopenblas0-pthread python3-pil`.
+# Settings come as one JSON argument, e.g.
 #   VLP_CORPUS=vlp-demo/corpus TH=1 /usr/bin/python3 docs/demo/probes/torch_clip_probe.py \
 #     '{"steps":1000,"arch":"resnet","embed":256,"tw":128,"nameShare":0.75}'
 import json, os, sys, time, re, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
