@@ -83,8 +83,9 @@ async function metricsSize(dir: string): Promise<number> {
 }
 
 /**
- * Highest `step` the metrics file records after byte `from` (0 when none). Every line must parse: a torn
- * line from a killed writer fails here.
+ * Highest `step` the metrics file records after byte `from` (0 when none), polled while the child runs.
+ * Every complete line must parse; the last line is left out until its newline lands (the child may be
+ * appending it as we read, which made this poll fail now and then).
  */
 async function metricsStep(dir: string, from = 0): Promise<number> {
   let text: string;
@@ -94,7 +95,9 @@ async function metricsStep(dir: string, from = 0): Promise<number> {
     return 0;
   }
   let max = 0;
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  lines.pop(); // '' after the final newline, or the line still being written
+  for (const line of lines) {
     if (line === '') continue;
     const r = JSON.parse(line) as { type: string; step: number };
     if (r.type === 'step') max = Math.max(max, r.step);
