@@ -154,6 +154,34 @@ describe('exportTowers', () => {
     model.dispose();
   });
 
+  it("the demo's towers (ResNet head as its own projection, mean-pooled text) match within 1e-4", async () => {
+    const overrides: RecipeOverrides = {
+      image: { name: 'resnet-tiny', overrides: { stemStride: 2, pool: 'flatten', dim: 40 } },
+      text: {
+        name: 'bert-tiny',
+        overrides: { dim: 32, heads: 2, mlpDim: 64, dropout: 0, maxPositions: 32, pooling: 'mean' },
+      },
+      embedDim: 40,
+      imageProjection: false,
+    };
+    const { model, onnx, files, imgDiff, txtDiff } = await parity(
+      'cavl-tiny',
+      (m) => randomiseBatchNorms(m, 9),
+      overrides,
+    );
+    console.log(`demo towers parity: image ${imgDiff.toExponential(2)}, text ${txtDiff.toExponential(2)}`);
+    expect(model.towers.visionProj).toBeUndefined();
+    // no projection: the image graph's embedding is the head's `cls`, which the loader normalises
+    expect(files.imageSidecar.embeddingOutput).toBe('cls');
+    expect(files.imageSidecar.normalized).toBe(false);
+    expect(imgDiff).toBeLessThan(1e-4);
+    // the names have different lengths: the masked mean over padded rows is really exercised
+    expect(new Set(names.map((n) => tokenizer.encode(n).inputIds.length)).size).toBeGreaterThan(1);
+    expect(txtDiff).toBeLessThan(1e-4);
+    await onnx.dispose();
+    model.dispose();
+  });
+
   it('zero-shot labels (classifier and labelFolder) on the ONNX towers equal those of the tfjs model', async () => {
     const { model, onnx, ref, images, dir } = await parity('cavl-tiny');
     const labels = names.slice(0, 6);

@@ -61,14 +61,14 @@ function _prefixed(prefix: string, sd: Record<string, tf.Tensor>): Record<string
 /** Adds `embeds` = l2(proj(cls)) (when a projection is given) and the graph outputs; returns their specs. */
 function _outputs(
   g: _GraphBuilder,
-  f: { tokens: string; cls: string },
+  f: { tokens: string; cls: string; pooled?: string },
   dim: number,
   projection: Linear | undefined,
   seq: string,
 ): _ValueSpec[] {
   const outs: _ValueSpec[] = [];
   if (projection !== undefined) {
-    g.output(_l2Normalize(g, _linear(g, f.cls, projection)), 'embeds'); // [B, E]
+    g.output(_l2Normalize(g, _linear(g, f.pooled ?? f.cls, projection)), 'embeds'); // [B, E]
     outs.push({ name: 'embeds', dtype: 'float32', dims: ['batch', projection.outFeatures] });
   }
   g.output(f.cls, 'cls'); // [B, D]
@@ -163,7 +163,7 @@ export interface TextTowerExportOptions extends TowerExportOptions {
 /**
  * Exports a BERT text encoder (eval mode) and, when given, its projection: inputs `input_ids` and
  * `attention_mask` [batch, sequence] (int64; the sequence may be any length up to the position table),
- * outputs `embeds` [batch, E] (projected [CLS], unit rows), `cls` [batch, D] and `tokens` [batch, T, D].
+ * outputs `embeds` [batch, E] (the projected `pooled` sentence embedding, unit rows), `cls` [batch, D] and `tokens` [batch, T, D].
  *
  * @example
  * ```ts
@@ -277,7 +277,7 @@ export async function exportTowers(
   }
   await mkdir(outDir, { recursive: true });
   const image = join(outDir, 'image.onnx');
-  const img = exportImageTower(vision, visionProj, options);
+  const img = exportImageTower(vision, visionProj, options); // no visionProj: `cls` is the embedding
   await writeFile(image, img.onnx);
   await writeSidecar(image, img.sidecar);
   say(`wrote ${image} (${(img.onnx.byteLength / 1e6).toFixed(2)} MB, ${img.sidecar.architecture})`);

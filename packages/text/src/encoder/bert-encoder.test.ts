@@ -112,6 +112,67 @@ describe('BertEncoder', () => {
     enc.dispose();
   });
 
+  it("pools the kept positions' mean with pooling 'mean' (padding changes nothing), else [CLS]", async () => {
+    const mean = createTextEncoder(MICRO, { pooling: 'mean' }, new Rng(6)).eval();
+    const inputIds = ids2d([
+      [2, 5, 6, 3, 0, 0],
+      [2, 8, 9, 10, 11, 3],
+    ]);
+    const attentionMask = ids2d([
+      [1, 1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1, 1],
+    ]);
+    const f = mean.forward({ inputIds, attentionMask });
+    const t = (await f.tokens.array()) as number[][][];
+    const kept = [4, 6];
+    const want = t.map((rows, b) =>
+      Array.from({ length: 8 }, (_, d) => {
+        let s = 0;
+        for (let i = 0; i < (kept[b] as number); i++) s += rows[i]?.[d] as number;
+        return s / (kept[b] as number);
+      }),
+    );
+    const got = (await f.pooled.array()) as number[][];
+    for (const [i, v] of got.flat().entries()) expect(v).toBeCloseTo(want.flat()[i] as number, 5);
+    // the first row alone, without its padding, pools to the same vector
+    const shortIds = ids2d([[2, 5, 6, 3]]);
+    const short = mean.forward({ inputIds: shortIds, attentionMask: ids2d([[1, 1, 1, 1]]) });
+    const s0 = (await short.pooled.array()) as number[][];
+    for (const [d, v] of (s0[0] ?? []).entries()) expect(v).toBeCloseTo(got[0]?.[d] as number, 5);
+    // the default pools [CLS]: pooled is the cls tensor itself
+    const cls = createTextEncoder(MICRO, {}, new Rng(6)).eval();
+    const c = cls.forward({ inputIds, attentionMask });
+    expect(c.pooled).toBe(c.cls);
+    tf.dispose([inputIds, attentionMask, shortIds, f.tokens, f.cls, f.pooled, short.tokens, short.cls]);
+    tf.dispose([short.pooled, c.tokens, c.cls]);
+    mean.dispose();
+    cls.dispose();
+  });
+
+  it("has gradients matching finite differences through pooling 'mean'", async () => {
+    const rng = new Rng(8);
+    const enc = createTextEncoder(MICRO, { pooling: 'mean' }, rng).eval();
+    const inputIds = ids2d([
+      [2, 5, 6, 7, 3],
+      [2, 8, 3, 0, 0],
+    ]);
+    const attentionMask = ids2d([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ]);
+    const r = tf.tensor(
+      Array.from({ length: 2 * 8 }, () => rng.normal()),
+      [2, 8],
+    );
+    const loss = () =>
+      tf.tidy(() => tf.sum(tf.mul(enc.forward({ inputIds, attentionMask }).pooled, r)) as tf.Scalar);
+    const res = await checkParameterGradients(loss, enc.parameters(), { maxEntriesPerTensor: 6 });
+    expect(res.checked).toBeGreaterThan(80);
+    expect(res.maxRelError).toBeLessThan(3e-2);
+    tf.dispose([inputIds, attentionMask, r]);
+    enc.dispose();
+  });
+
   it('has gradients matching finite differences for every parameter', async () => {
     const rng = new Rng(4);
     const enc = createTextEncoder(MICRO, {}, rng).eval();

@@ -30,8 +30,13 @@ export interface TextEncoderInputs {
 export interface TextFeatures {
   /** Every position's output [B, T, D]. */
   tokens: tf.Tensor3D;
-  /** The [CLS] (first) position [B, D]: the sentence embedding for contrastive heads. */
+  /** The [CLS] (first) position [B, D]. */
   cls: tf.Tensor2D;
+  /**
+   * The sentence embedding [B, D] for contrastive heads, as `config.pooling` says: `cls` itself (the same
+   * tensor) or the mean of `tokens` over the positions `attentionMask` keeps.
+   */
+  pooled: tf.Tensor2D;
 }
 
 /**
@@ -83,11 +88,13 @@ export class BertEncoder extends Module {
   }
 
   /**
-   * Encodes a batch: `tokens` [B, T, D] after the final LayerNorm and `cls` = `tokens[:, 0]` [B, D].
-   * Padding positions (attentionMask 0) are never attended to; their own outputs are defined but meaningless.
+   * Encodes a batch: `tokens` [B, T, D] after the final LayerNorm, `cls` = `tokens[:, 0]` [B, D] and
+   * `pooled` [B, D] (`cls`, or with `pooling: 'mean'` the masked mean of `tokens`). Padding positions
+   * (attentionMask 0) are never attended to; their own outputs are defined but meaningless.
+   * Dispose `tokens` and `cls`; `pooled` is `cls` itself unless pooling is 'mean'.
    *
    * @example
-   * const { tokens, cls } = enc.forward({ inputIds, attentionMask });
+   * const { tokens, cls, pooled } = enc.forward({ inputIds, attentionMask });
    */
   forward(inputs: TextEncoderInputs): TextFeatures {
     const { inputIds, attentionMask, tokenTypeIds } = inputs;
@@ -97,7 +104,14 @@ export class BertEncoder extends Module {
       const tokens = this.encoder.forward(x, { mask }) as tf.Tensor3D; // [B, T, D]
       const [b, , d] = tokens.shape;
       const cls = tf.reshape(tf.slice(tokens, [0, 0, 0], [b, 1, d]), [b, d]) as tf.Tensor2D; // [B, D]
-      return { tokens, cls };
+      if (this.config.pooling !== 'mean') return { tokens, cls, pooled: cls };
+      const keep =
+        attentionMask === undefined
+          ? tf.ones([b, tokens.shape[1], 1])
+          : tf.expandDims(tf.cast(attentionMask, 'float32'), 2); // [B, T, 1]
+      const count = tf.maximum(tf.sum(keep, 1), 1); // [B, 1]: an all-padding row stays finite
+      const pooled = tf.div(tf.sum(tf.mul(tokens, keep), 1), count) as tf.Tensor2D; // [B, D]
+      return { tokens, cls, pooled };
     });
   }
 }
