@@ -27,6 +27,12 @@ export const RecipeSchema = z.strictObject({
     .optional(),
   /** Width of the L2-normalised contrastive embeddings (ALBEF: 256). */
   embedDim: positiveInt,
+  /**
+   * `false`: no `visionProj`; the image tower's `cls` is the embedding (its `dim` must equal `embedDim`). For
+   * towers that already end in a learned Linear (ResNet with `pool: 'flatten'`): a second Linear in series
+   * learned ~2x slower on the emoji demo (docs/demo/report.md). Default true (ALBEF's vision_proj).
+   */
+  imageProjection: z.boolean().optional(),
   /** Caption length in tokens, [CLS] and [SEP] included. */
   maxLength: positiveInt,
   /** Learnable temperature: init and clamp range (ALBEF: 0.07 in [0.001, 0.5]). */

@@ -66,7 +66,8 @@ export type VlpBatch = {
 class _Towers extends Module {
   readonly vision: ImageEncoder;
   readonly text: BertEncoder;
-  readonly visionProj: Linear;
+  /** Undefined when the recipe says `imageProjection: false` (the tower's `cls` is the embedding). */
+  readonly visionProj: Linear | undefined;
   readonly textProj: Linear;
   constructor(recipe: Recipe, vocabSize: number, rng: Rng) {
     super();
@@ -79,10 +80,18 @@ class _Towers extends Module {
         'text',
         createTextEncoder(recipe.text.name, { ...recipe.text.overrides, vocabSize }, rng.fork('text')),
       );
-      this.visionProj = this.registerModule(
-        'visionProj',
-        new Linear(this.vision.dim, recipe.embedDim, { rng: rng.fork('visionProj') }),
-      );
+      if (recipe.imageProjection === false) {
+        if (this.vision.dim !== recipe.embedDim)
+          throw new Error(
+            `recipe '${recipe.name}': imageProjection false needs the image tower's dim (${this.vision.dim}) to equal embedDim (${recipe.embedDim})`,
+          );
+        this.visionProj = undefined;
+      } else {
+        this.visionProj = this.registerModule(
+          'visionProj',
+          new Linear(this.vision.dim, recipe.embedDim, { rng: rng.fork('visionProj') }),
+        );
+      }
       this.textProj = this.registerModule(
         'textProj',
         new Linear(this.text.config.dim, recipe.embedDim, { rng: rng.fork('textProj') }),
@@ -97,7 +106,7 @@ class _Towers extends Module {
   images(pixels: tf.Tensor4D, grid: boolean): { embeds: tf.Tensor2D; tokens: tf.Tensor3D } {
     return tf.tidy(() => {
       const f = this.vision.forward(pixels);
-      const embeds = l2Normalize(this.visionProj.forward(f.cls)) as tf.Tensor2D; // [B, E]
+      const embeds = l2Normalize(this.visionProj ? this.visionProj.forward(f.cls) : f.cls) as tf.Tensor2D; // [B, E]
       const [b, h, w, d] = f.grid.shape;
       const tokens = grid ? (tf.reshape(f.grid, [b, h * w, d]) as tf.Tensor3D) : f.tokens; // [B, N, Dv]
       return { embeds, tokens };
@@ -107,7 +116,7 @@ class _Towers extends Module {
   texts(ids: tf.Tensor, mask: tf.Tensor): { embeds: tf.Tensor2D; tokens: tf.Tensor3D } {
     return tf.tidy(() => {
       const f = this.text.forward({ inputIds: ids, attentionMask: mask });
-      return { embeds: l2Normalize(this.textProj.forward(f.cls)) as tf.Tensor2D, tokens: f.tokens };
+      return { embeds: l2Normalize(this.textProj.forward(f.pooled)) as tf.Tensor2D, tokens: f.tokens };
     });
   }
 }
@@ -382,7 +391,20 @@ export class VlpModel extends Module {
     const out: LossOutput = { losses: {}, logs: {} };
     const temperature = this.temp.value();
     const b = batch.pixels.shape[0];
-    const vis = this._visual(batch.pixels); // embeds [B, E], tokens [B, N, Dv]
+    // UNIMO-2's image-only views go through the image tower in the same forward as the pairs: a BatchNorm
+    // tower then sees one batch, so its running statistics follow the training mixture instead of being
+    // pulled towards the icons by two icon-only passes per step, and one pass is cheaper than three.
+    const views = on('vcl') && batch.viewA && batch.viewB && !this.vd && !this.sampler;
+    let vis: { embeds: tf.Tensor2D; tokens: tf.Tensor3D; ids?: tf.Tensor2D };
+    let viewEmbeds: [tf.Tensor2D, tf.Tensor2D] | undefined;
+    if (views && batch.viewA && batch.viewB) {
+      const bi = batch.viewA.shape[0];
+      const all = this.towers.images(tf.concat([batch.pixels, batch.viewA, batch.viewB]), this.grid);
+      const [pe, ae, be] = tf.split(all.embeds, [b, bi, bi]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // [B|Bi, E]
+      const [n, dv] = all.tokens.shape.slice(1) as [number, number];
+      vis = { embeds: pe, tokens: tf.slice(all.tokens, [0, 0, 0], [b, n, dv]) as tf.Tensor3D };
+      viewEmbeds = [ae, be];
+    } else vis = this._visual(batch.pixels); // embeds [B, E], tokens [B, N, Dv]
     const txt = this.towers.texts(batch.inputIds, batch.attentionMask); // embeds [B, E], tokens [B, T, Dt]
 
     let kept: tf.Tensor[] = [];
@@ -506,8 +528,10 @@ export class VlpModel extends Module {
       }
     }
     if (on('vcl') && batch.viewA && batch.viewB) {
-      const a = this.towers.images(batch.viewA, this.grid).embeds; // [Bi, E]
-      const c = this.towers.images(batch.viewB, this.grid).embeds; // [Bi, E]
+      const [a, c] = viewEmbeds ?? [
+        this.towers.images(batch.viewA, this.grid).embeds, // [Bi, E]
+        this.towers.images(batch.viewB, this.grid).embeds, // [Bi, E]
+      ];
       _prefixed('vcl', visualContrastiveLoss({ viewA: a, viewB: c, temperature }), out);
     }
     for (const k of Object.keys(out.losses)) if (!on(k)) delete out.losses[k];

@@ -2,7 +2,7 @@
 // frozen towers' outputs are bit-identical after attaching), and freezing with hand-counted parameters.
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, trainCaptionTokenizer } from '@vlp/pretrain';
-import { Rng, selectBackend, TransformerBlock } from '@vlp/tensor-core';
+import { type Linear, Rng, selectBackend, TransformerBlock } from '@vlp/tensor-core';
 import { checkGradients, checkParameterGradients } from '@vlp/tensor-core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdapterI, pooledPixels } from './adapter-i.js';
@@ -117,7 +117,7 @@ describe('attachAdapterII on a recipe model', () => {
     expect(kept.length).toBe(8 * 4);
     expect(parameterCounts(model).trainable).toBe(counts.trainable);
     expect(() => freezeExcept(model, () => false)).toThrow(/no parameter .* trainable/);
-    expect(() => attachAdapterII(model.towers.visionProj)).toThrow(/contains no TransformerBlock/);
+    expect(() => attachAdapterII(model.towers.visionProj as Linear)).toThrow(/contains no TransformerBlock/);
     tf.dispose([pixels, ids, mask]);
     model.dispose();
   });

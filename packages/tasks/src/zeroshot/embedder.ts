@@ -99,7 +99,7 @@ export function vlpEmbedder(options: VlpEmbedderOptions): Embedder {
   };
   const embedder: Embedder = {
     id: options.id ?? `vlp:${model.recipe.name}`,
-    dim: model.towers.visionProj.outFeatures,
+    dim: model.recipe.embedDim,
     imageLoad: { imageSize: cfg.imageSize, resize: 'pad' },
     embedImages: (images) =>
       _chunked(images, batchSize, (chunk) =>
