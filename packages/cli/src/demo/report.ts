@@ -160,7 +160,7 @@ ${curve}
 
 - Command: \`${info.command}\`
 - Recipe **${info.recipe.name}** (${info.recipe.method}): ${info.recipe.description ?? ''}
-- Image tower ${info.recipe.image.name}, text tower ${info.recipe.text.name} ${JSON.stringify(info.recipe.text.overrides)}, embedding ${info.recipe.embedDim}, objectives ${JSON.stringify(info.recipe.objectives)}
+- Image tower ${info.recipe.image.name} ${JSON.stringify(info.recipe.image.overrides)}${info.recipe.imageProjection === false ? ' (its head is the embedding)' : ''}, text tower ${info.recipe.text.name} ${JSON.stringify(info.recipe.text.overrides)}, embedding ${info.recipe.embedDim}, objectives ${JSON.stringify(info.recipe.objectives)}
 - Steps ${s.stepReached} of ${s.steps} (${s.stopped}${s.resumed ? ', resumed from a checkpoint' : ''}), batch ${s.batchSize}, peak lr ${s.lr} (AdamW, cosine with 5% warm-up, weight decay 0.02, clip 5), image size ${s.imageSize} px${s.augment ? ' with crop and brightness / contrast augmentation' : ''}, seed ${s.seed}, WordPiece vocabulary ${s.vocabSize}
 - Batch mix (pairs : icons : glosses) ${s.mix.pairs ?? 0} : ${s.mix.images ?? 0} : ${s.mix.texts ?? 0}; corpus ${info.corpus.pairs} pairs, ${info.corpus.icons} icons, ${info.corpus.glosses} glosses
 - Budget ${s.minutes} min; took: corpus ${_f(info.seconds.corpus)} s, training ${_f(info.seconds.training)} s, evaluation ${_f(info.seconds.evaluation)} s, total ${_f(info.seconds.total)} s

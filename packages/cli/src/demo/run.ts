@@ -248,7 +248,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ? mapData(reader, async (b) => {
           const batch = await build(b);
           const plain = batch.pixels;
-          batch.pixels = augmentPixels(plain, augRng);
+          batch.pixels = augmentPixels(plain, augRng, { minScale: DEMO_DEFAULTS.augmentMinScale });
           plain.dispose();
           return batch;
         })

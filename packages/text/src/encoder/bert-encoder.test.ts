@@ -18,6 +18,18 @@ function expectedParameters(c: TextEncoderConfig): number {
 
 const ids2d = (rows: number[][]) => tf.tensor2d(rows, [rows.length, rows[0]?.length ?? 0], 'int32');
 
+/** Two sequences of 5, the second with 2 padding positions: the gradient checks' input. */
+const paddedPair = () => ({
+  inputIds: ids2d([
+    [2, 5, 6, 7, 3],
+    [2, 8, 3, 0, 0],
+  ]),
+  attentionMask: ids2d([
+    [1, 1, 1, 1, 1],
+    [1, 1, 1, 0, 0],
+  ]),
+});
+
 describe('BertEncoder', () => {
   beforeAll(() => useBackend('cpu'));
 
@@ -152,14 +164,7 @@ describe('BertEncoder', () => {
   it("has gradients matching finite differences through pooling 'mean'", async () => {
     const rng = new Rng(8);
     const enc = createTextEncoder(MICRO, { pooling: 'mean' }, rng).eval();
-    const inputIds = ids2d([
-      [2, 5, 6, 7, 3],
-      [2, 8, 3, 0, 0],
-    ]);
-    const attentionMask = ids2d([
-      [1, 1, 1, 1, 1],
-      [1, 1, 1, 0, 0],
-    ]);
+    const { inputIds, attentionMask } = paddedPair();
     const r = tf.tensor(
       Array.from({ length: 2 * 8 }, () => rng.normal()),
       [2, 8],
@@ -176,14 +181,7 @@ describe('BertEncoder', () => {
   it('has gradients matching finite differences for every parameter', async () => {
     const rng = new Rng(4);
     const enc = createTextEncoder(MICRO, {}, rng).eval();
-    const inputIds = ids2d([
-      [2, 5, 6, 7, 3],
-      [2, 8, 3, 0, 0],
-    ]);
-    const attentionMask = ids2d([
-      [1, 1, 1, 1, 1],
-      [1, 1, 1, 0, 0],
-    ]);
+    const { inputIds, attentionMask } = paddedPair();
     const tokenTypeIds = ids2d([
       [0, 0, 0, 1, 1],
       [0, 0, 0, 0, 0],
