@@ -1,0 +1,16 @@
+// The demo with ITC on pairs and visual contrastive learning on icons but no MLM on the glosses (the row
+// "ITC + VCL" of docs/demo/report.md): registers `demo-itc-vcl` and runs `vlp demo` with it. After
+// `pnpm build`, from the repo root: node docs/demo/probes/itc_vcl_run.mjs <out dir> <steps>
+const dist = (p) => new URL(`../../../packages/${p}/dist/index.js`, import.meta.url).href;
+const { getRecipe, registerRecipe } = await import(dist('pretrain'));
+const { ensureDemoRecipe } = await import(dist('cli'));
+const { createProgram } = await import(new URL('../../../packages/cli/dist/program.js', import.meta.url).href);
+ensureDemoRecipe();
+registerRecipe({
+  ...getRecipe('demo-unimo2'),
+  name: 'demo-itc-vcl',
+  objectives: { itc: 1, vcl: 0.5 },
+  unaligned: { images: true, texts: false },
+});
+const [out, steps] = process.argv.slice(2);
+await createProgram().parseAsync(['node', 'vlp', 'demo', '--recipe', 'demo-itc-vcl', '--out', out, '--steps', steps]);
