@@ -314,14 +314,42 @@ export class VlpModel extends Module {
   }
 
   /** Visual tokens fusion reads: ViT tokens, or the CNN grid (quantised by SOHO's dictionary, sampled by Pixel-BERT). */
-  private _visual(pixels: tf.Tensor4D): { embeds: tf.Tensor2D; tokens: tf.Tensor3D; ids?: tf.Tensor2D } {
-    const v = this.towers.images(pixels, this.grid); // tokens [B, N, Dv]
+  /**
+   * The image tower over `pixels`, then the recipe's visual dictionary or pixel sampler on their tokens.
+   * `extra` image-only batches (UNIMO-2's two views) go through the tower in the same forward: a BatchNorm
+   * tower then sees one batch, so its running statistics follow the training mixture instead of being pulled
+   * towards the icons by separate icon-only passes, and one pass is cheaper than three. Only their
+   * embeddings come back (`extra`, in order); the dictionary and sampler see the pairs alone.
+   */
+  private _visual(
+    pixels: tf.Tensor4D,
+    extra: readonly tf.Tensor4D[] = [],
+  ): { embeds: tf.Tensor2D; tokens: tf.Tensor3D; ids?: tf.Tensor2D; extra: tf.Tensor2D[] } {
+    const b = pixels.shape[0];
+    const all = this.towers.images(extra.length > 0 ? tf.concat([pixels, ...extra]) : pixels, this.grid);
+    let v = { embeds: all.embeds, tokens: all.tokens }; // embeds [B, E], tokens [B, N, Dv]
+    let extraEmbeds: tf.Tensor2D[] = [];
+    if (extra.length > 0) {
+      const [embeds, ...rest] = tf.split(all.embeds, [b, ...extra.map((x) => x.shape[0])]) as tf.Tensor2D[];
+      const [, n, dv] = all.tokens.shape;
+      v = {
+        embeds: embeds as tf.Tensor2D,
+        tokens: tf.slice(all.tokens, [0, 0, 0], [b, n, dv]) as tf.Tensor3D,
+      };
+      extraEmbeds = rest;
+    }
     if (this.vd) {
       const q = this.vd.forward(v.tokens); // EMA update in training mode; straight-through gradient
-      return { embeds: v.embeds, tokens: q.quantized as tf.Tensor3D, ids: q.ids as tf.Tensor2D };
+      return {
+        embeds: v.embeds,
+        tokens: q.quantized as tf.Tensor3D,
+        ids: q.ids as tf.Tensor2D,
+        extra: extraEmbeds,
+      };
     }
-    if (this.sampler) return { embeds: v.embeds, tokens: this.sampler.forward(v.tokens).tokens };
-    return v;
+    if (this.sampler)
+      return { embeds: v.embeds, tokens: this.sampler.forward(v.tokens).tokens, extra: extraEmbeds };
+    return { ...v, extra: extraEmbeds };
   }
 
   private _fuse(visual: tf.Tensor, text: tf.Tensor, textMask: tf.Tensor): FusionOutputs {
@@ -391,20 +419,8 @@ export class VlpModel extends Module {
     const out: LossOutput = { losses: {}, logs: {} };
     const temperature = this.temp.value();
     const b = batch.pixels.shape[0];
-    // UNIMO-2's image-only views go through the image tower in the same forward as the pairs: a BatchNorm
-    // tower then sees one batch, so its running statistics follow the training mixture instead of being
-    // pulled towards the icons by two icon-only passes per step, and one pass is cheaper than three.
-    const views = on('vcl') && batch.viewA && batch.viewB && !this.vd && !this.sampler;
-    let vis: { embeds: tf.Tensor2D; tokens: tf.Tensor3D; ids?: tf.Tensor2D };
-    let viewEmbeds: [tf.Tensor2D, tf.Tensor2D] | undefined;
-    if (views && batch.viewA && batch.viewB) {
-      const bi = batch.viewA.shape[0];
-      const all = this.towers.images(tf.concat([batch.pixels, batch.viewA, batch.viewB]), this.grid);
-      const [pe, ae, be] = tf.split(all.embeds, [b, bi, bi]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // [B|Bi, E]
-      const [n, dv] = all.tokens.shape.slice(1) as [number, number];
-      vis = { embeds: pe, tokens: tf.slice(all.tokens, [0, 0, 0], [b, n, dv]) as tf.Tensor3D };
-      viewEmbeds = [ae, be];
-    } else vis = this._visual(batch.pixels); // embeds [B, E], tokens [B, N, Dv]
+    const views = on('vcl') && batch.viewA && batch.viewB ? [batch.viewA, batch.viewB] : [];
+    const vis = this._visual(batch.pixels, views); // embeds [B, E], tokens [B, N, Dv], extra: the views' [Bi, E]
     const txt = this.towers.texts(batch.inputIds, batch.attentionMask); // embeds [B, E], tokens [B, T, Dt]
 
     let kept: tf.Tensor[] = [];
@@ -527,11 +543,8 @@ export class VlpModel extends Module {
         );
       }
     }
-    if (on('vcl') && batch.viewA && batch.viewB) {
-      const [a, c] = viewEmbeds ?? [
-        this.towers.images(batch.viewA, this.grid).embeds, // [Bi, E]
-        this.towers.images(batch.viewB, this.grid).embeds, // [Bi, E]
-      ];
+    if (vis.extra.length === 2) {
+      const [a, c] = vis.extra as [tf.Tensor2D, tf.Tensor2D]; // [Bi, E] each
       _prefixed('vcl', visualContrastiveLoss({ viewA: a, viewB: c, temperature }), out);
     }
     for (const k of Object.keys(out.losses)) if (!on(k)) delete out.losses[k];
