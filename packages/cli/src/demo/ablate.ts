@@ -3,10 +3,10 @@
 // unaligned streams, Pixel-BERT, CAVL), each recipe with one objective switched off in turn, and SOHO's
 // visual-dictionary size at 256 / 1024 / 2048 entries. Every row is a `runDemo` on a shared corpus, so
 // each has its own report; the table gathers the zero-shot figures.
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { getFusionConfig, listFusions, registerFusionConfig } from '@vlp/fusion';
 import { getRecipe, listRecipes, type Recipe, registerRecipe } from '@vlp/pretrain';
+import { writeFileAtomic } from '@vlp/tensor-core';
 import type { DemoMetrics } from './evaluate.js';
 import { runDemo } from './run.js';
 
@@ -196,8 +196,8 @@ export async function runAblation(o: AblationOptions): Promise<AblationRow[]> {
     });
     if (r.metrics === undefined) throw new Error(`ablate: row ${variant.name} stopped at step ${r.step}`);
     rows.push({ variant, metrics: r.metrics, seconds: r.seconds.training });
-    await writeFile(join(out, 'ablation.json'), JSON.stringify(rows, null, 2));
-    await writeFile(join(out, 'ablation.md'), formatAblation(rows, o));
+    await writeFileAtomic(join(out, 'ablation.json'), JSON.stringify(rows, null, 2));
+    await writeFileAtomic(join(out, 'ablation.md'), formatAblation(rows, o));
   }
   return rows;
 }

@@ -2,9 +2,10 @@
 // exact command, machine facts), `summary.json` (the same figures as data), `loss.png` (loss per objective
 // from metrics.jsonl) and `confusion.png` (9-category confusion matrix).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Recipe } from '@vlp/pretrain';
+import { writeFileAtomic } from '@vlp/tensor-core';
 import type { DemoMetrics } from './evaluate.js';
 import { confusionPlot, type LossPoint, lossPlot } from './plots.js';
 
@@ -181,8 +182,8 @@ ${info.machine.cpus} x ${info.machine.cpuModel}, ${info.machine.memoryGiB.toFixe
  */
 export async function writeDemoReport(out: string, info: DemoReportInfo): Promise<void> {
   const points = await readLossPoints(join(out, 'metrics.jsonl'));
-  await writeFile(join(out, 'loss.png'), await lossPlot(points));
-  await writeFile(
+  await writeFileAtomic(join(out, 'loss.png'), await lossPlot(points));
+  await writeFileAtomic(
     join(out, 'confusion.png'),
     await confusionPlot(
       info.categoryLabels,
@@ -190,6 +191,9 @@ export async function writeDemoReport(out: string, info: DemoReportInfo): Promis
       'Category confusion on the Apple style (rows: true, columns: predicted)',
     ),
   );
-  await writeFile(join(out, 'summary.json'), JSON.stringify({ ...info, metrics: info.metrics }, null, 2));
-  await writeFile(join(out, 'report.md'), formatDemoReport(info, points));
+  await writeFileAtomic(
+    join(out, 'summary.json'),
+    JSON.stringify({ ...info, metrics: info.metrics }, null, 2),
+  );
+  await writeFileAtomic(join(out, 'report.md'), formatDemoReport(info, points));
 }

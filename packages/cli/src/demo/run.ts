@@ -3,7 +3,7 @@
 // checkpoints (so an interrupted run resumes), evaluate zero-shot on the unseen Apple style, and write the
 // report. Each stage reports progress; every artefact lands in `--out`.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -24,7 +24,7 @@ import {
   trainCaptionTokenizer,
 } from '@vlp/pretrain';
 import { vlpEmbedder } from '@vlp/tasks';
-import { latestCheckpoint, Rng } from '@vlp/tensor-core';
+import { latestCheckpoint, Rng, serialQueue, writeFileAtomic } from '@vlp/tensor-core';
 import { _duration, _Progress, _useBackend } from '../commands/_common.js';
 import { augmentPixels } from './augment.js';
 import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
@@ -277,7 +277,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     step: trainer.step,
     ...(stopped ? { stopped } : {}),
   });
-  trainer.on('checkpoint', () => void writeFile(statePath, JSON.stringify(stateNow(), null, 2)));
+  // Written after every checkpoint and at the end; one at a time and in order, so the final state is the
+  // one that stays and a reader never sees two writes interleaved.
+  const inOrder = serialQueue();
+  const saveState = (state: _RunState) =>
+    inOrder(() => writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`));
+  trainer.on('checkpoint', () => {
+    saveState(stateNow()).catch((e: Error) => log(`training: could not save the run state: ${e.message}`));
+  });
   // Budget left for training: the whole budget minus the corpus and an allowance for the evaluation.
   const evalAllowance = 60;
   const budget = o.minutes * 60 - corpusSeconds - evalAllowance;
@@ -321,7 +328,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (done.reason === 'interrupted') stopped = byBudget ? 'time budget' : 'interrupted';
     } else if (alreadyStopped) stopped = 'time budget';
     trainSeconds = stateNow().trainSeconds;
-    await writeFile(statePath, JSON.stringify(stateNow(stopped), null, 2));
+    await saveState(stateNow(stopped));
     if (stopped === 'interrupted') {
       log(`training: stopped at step ${trainer.step}; a checkpoint was saved: rerun with --resume`);
       return {
@@ -351,7 +358,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       { onProgress: (d, n) => evalBar.update(d, n, {}) },
     );
     evalBar.stop();
-    await writeFile(join(out, 'predictions.json'), JSON.stringify(predictions));
+    await writeFileAtomic(join(out, 'predictions.json'), JSON.stringify(predictions));
     const metrics = summarisePredictions(predictions);
     const evaluation = (performance.now() - te) / 1000;
     const seconds = {

@@ -4,8 +4,9 @@
 // manifest.json with paths relative to `outDir`. Checking up front is img2dataset's lesson: a broken file
 // found at step 40,000 costs a run.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { writeFileAtomic } from '@vlp/tensor-core';
 import { ImageLoadError, loadImage } from '@vlp/vision';
 import { _decodeUtf8 } from './_text.js';
 import type { CorpusManifest, ImageRef, SkipReason } from './manifest.js';
@@ -206,7 +207,6 @@ export async function ingest(sources: readonly SourceSpec[], options: IngestOpti
   }
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, 'manifest.json');
-  await writeFile(`${path}.tmp`, `${JSON.stringify(manifest, null, 1)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 1)}\n`);
   return { manifest, path };
 }

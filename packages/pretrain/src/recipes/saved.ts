@@ -3,10 +3,16 @@
 // (the module tree's parameters and buffers, plus ALBEF's momentum towers under `momentum/`) and the
 // tokenizer as a Hugging Face `tokenizer.json`. `model.json` is written last, so a directory that has it is
 // complete. Every load error names the file and what is wrong with it.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, Rng, readSafetensorsFile, writeSafetensorsFile } from '@vlp/tensor-core';
+import {
+  CheckpointError,
+  Rng,
+  readSafetensorsFile,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from '@vlp/tensor-core';
 import { tokenizerFromJson, tokenizerToJson, type WordPieceTokenizer } from '@vlp/text';
 import { z } from 'zod';
 import { parseRecipe, type Recipe } from './config.js';
@@ -52,12 +58,6 @@ export interface LoadedModel {
   dir: string;
 }
 
-async function _writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /**
  * Writes `model` (weights, recipe) and `tokenizer` into `dir` (created if needed; files replaced).
  *
@@ -79,12 +79,12 @@ export async function saveModel(dir: string, model: VlpModel, tokenizer: WordPie
     format: 'pt',
     recipe: model.recipe.name,
   });
-  await _writeAtomic(
+  await writeFileAtomic(
     join(dir, MODEL_FILES.tokenizer),
     `${JSON.stringify(tokenizerToJson(tokenizer), null, 2)}\n`,
   );
   const config = { format: FORMAT, version: 1, vocabSize, recipe: model.recipe };
-  await _writeAtomic(join(dir, MODEL_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(join(dir, MODEL_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 async function _readText(path: string, what: string): Promise<string> {

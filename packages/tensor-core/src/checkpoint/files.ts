@@ -15,10 +15,19 @@ import {
 export type WriteHook = (path: string) => void | Promise<void>;
 
 /**
- * Writes `data` to `path` atomically: a temp file beside it, fsync, rename over `path`, fsync the directory.
- * On failure the temp file is removed and `path` is untouched.
+ * Writes `data` to `path` atomically: a temp file beside it (a unique name, so concurrent writers never share
+ * one), then a rename over `path`; a reader sees the old file or the new one, never a torn one. With
+ * `durable` (the default) the temp file and the directory are fsynced too, so the rename survives a crash.
+ * On failure the temp file is removed, `path` is untouched, and the error names `path`.
+ *
+ * @example `await writeFileAtomic('out/run.json', JSON.stringify(state));`
  */
-export async function _atomicWrite(path: string, data: Uint8Array | string, hook?: WriteHook): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: { durable?: boolean; onWrite?: WriteHook } = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const fs = await import('node:fs/promises');
   const { dirname, basename, join } = await import('node:path');
   const dir = dirname(path);
@@ -27,11 +36,11 @@ export async function _atomicWrite(path: string, data: Uint8Array | string, hook
     const handle = await fs.open(temp, 'w');
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
-    await hook?.(path);
+    await options.onWrite?.(path);
     await fs.rename(temp, path);
   } catch (error) {
     await fs.rm(temp, { force: true });
@@ -46,7 +55,28 @@ export async function _atomicWrite(path: string, data: Uint8Array | string, hook
       { cause: error },
     );
   }
-  await _syncDir(dir);
+  if (durable) await _syncDir(dir);
+}
+
+/**
+ * A queue that runs async tasks one at a time, in call order: read-modify-write cycles on one file, or
+ * snapshots written from events, cannot interleave, and the last call's write is the one that stays. A
+ * failed task rejects its own promise only; the queue goes on.
+ *
+ * @example `const inOrder = serialQueue(); void inOrder(() => writeFileAtomic(p, a)); await inOrder(() => writeFileAtomic(p, b));`
+ */
+export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** The checkpoint writer's form: durable, with the crash-simulation hook. */
+export function _atomicWrite(path: string, data: Uint8Array | string, hook?: WriteHook): Promise<void> {
+  return writeFileAtomic(path, data, { onWrite: hook });
 }
 
 /** fsync a directory so a rename in it is durable (a no-op where directories cannot be opened: Windows). */

@@ -16,7 +16,7 @@ export {
 } from './directory.js';
 export { CheckpointError } from './errors.js';
 export type { WriteHook } from './files.js';
-export { readSafetensorsFile, writeSafetensorsFile } from './files.js';
+export { readSafetensorsFile, serialQueue, writeFileAtomic, writeSafetensorsFile } from './files.js';
 export type {
   DecodedSafetensors,
   DecodeSafetensorsOptions,

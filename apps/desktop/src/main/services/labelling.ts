@@ -4,10 +4,11 @@
 // a picked folder, and copy / move into one folder per label (only with `confirmed: true`, which the
 // renderer sends after asking). Every path in or out passes the allow-list.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CSV_HEADER, formatRow, type LabelRow, organiseFile, readLabelled } from '@vlp/tasks';
+import { writeFileAtomic } from '@vlp/tensor-core';
 import {
   ApiError,
   type ArgsOf,
@@ -244,8 +245,6 @@ export class LabelService {
 
   private async write(path: string, rows: LabelRow[], format: 'csv' | 'jsonl'): Promise<void> {
     const body = rows.map((r) => formatRow(r, format)).join('');
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, format === 'csv' ? `${CSV_HEADER}\n${body}` : body);
-    await rename(tmp, path);
+    await writeFileAtomic(path, format === 'csv' ? `${CSV_HEADER}\n${body}` : body);
   }
 }
