@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CSV_HEADER, formatRow, type LabelRow, organiseFile, readLabelled } from '@vlp/tasks';
-import { writeFileAtomic } from '@vlp/tensor-core';
+import { serialQueue, writeFileAtomic } from '@vlp/tensor-core';
 import {
   ApiError,
   type ArgsOf,
@@ -67,6 +67,8 @@ function view(folder: string, row: LabelRow): LabelRowView {
  */
 export class LabelService {
   private readonly runs = new Map<string, { run: LabelRun; worker: Worker }>();
+  /** One read-modify-write of a run's output at a time: two quick corrections must both stay. */
+  private readonly inOrder = serialQueue();
 
   constructor(
     private readonly folders: FolderAccess,
@@ -184,14 +186,16 @@ export class LabelService {
   async correct(args: ArgsOf<'labelCorrect'>): Promise<LabelRowView> {
     const { run } = this.get(args.id);
     if (run.state === 'running') throw new ApiError(409, 'labelling is still running');
-    const { rows } = await readLabelled(run.output);
-    const row = rows.find((r) => r.path === args.path);
-    if (row === undefined) throw new ApiError(404, `no labelled image ${args.path} in this run`);
-    if (row.status !== 'ok') throw new ApiError(400, `${args.path} was skipped (${row.reason ?? ''})`);
-    row.label = args.label;
-    row.reason = CORRECTED;
-    await this.write(run.output, rows, 'jsonl');
-    return view(run.folder, row);
+    return this.inOrder(async () => {
+      const { rows } = await readLabelled(run.output);
+      const row = rows.find((r) => r.path === args.path);
+      if (row === undefined) throw new ApiError(404, `no labelled image ${args.path} in this run`);
+      if (row.status !== 'ok') throw new ApiError(400, `${args.path} was skipped (${row.reason ?? ''})`);
+      row.label = args.label;
+      row.reason = CORRECTED;
+      await this.write(run.output, rows, 'jsonl');
+      return view(run.folder, row);
+    });
   }
 
   async export(args: ArgsOf<'labelExport'>): Promise<{ path: string; rows: number }> {
