@@ -4,6 +4,7 @@
 // p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 // Biases, norms, embeddings, position tables and temperatures get no decay (a name rule, as ALBEF/BERT).
 import * as tf from '@tensorflow/tfjs-core';
+import { adamStep } from '@vlp/tensor-core';
 
 /**
  * Options for {@link AdamW}; defaults are ALBEF's (lr 1e-4, weight decay 0.02).
@@ -83,20 +84,25 @@ export class AdamW {
   /** One update with learning rate `lr`; gradients are not disposed (the caller owns them). */
   step(grads: Record<string, tf.Tensor>, lr: number): void {
     this.t++;
-    const [b1, b2] = this.betas;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2 = 1 - b2 ** this.t;
-    tf.tidy(() => {
-      for (const [name, p] of this.params) {
-        const g = grads[name];
-        if (g === undefined) continue;
-        const decayed = p.decay && this.weightDecay > 0 ? tf.mul(p.v, 1 - lr * this.weightDecay) : p.v;
-        p.m.assign(tf.add(tf.mul(p.m, b1), tf.mul(g, 1 - b1)));
-        p.s.assign(tf.add(tf.mul(p.s, b2), tf.mul(tf.square(g), 1 - b2)));
-        const denom = tf.add(tf.div(tf.sqrt(p.s), Math.sqrt(bc2)), this.eps);
-        p.v.assign(tf.sub(decayed, tf.mul(tf.div(p.m, denom), lr / bc1)));
-      }
-    });
+    const [beta1, beta2] = this.betas;
+    for (const [name, p] of this.params) {
+      const g = grads[name];
+      if (g === undefined) continue;
+      // One fused kernel per parameter on the ORT backend (ten tfjs ops, each its own call, elsewhere).
+      const weightDecay = p.decay ? this.weightDecay : 0;
+      const next = adamStep(p.v, g, p.m, p.s, {
+        lr,
+        beta1,
+        beta2,
+        epsilon: this.eps,
+        weightDecay,
+        step: this.t,
+      });
+      p.v.assign(next[0]);
+      p.m.assign(next[1]);
+      p.s.assign(next[2]);
+      tf.dispose(next);
+    }
   }
 
   /** Named state tensors (new tensors, owned by the caller). */

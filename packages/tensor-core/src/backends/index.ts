@@ -2,6 +2,8 @@
 
 export { ensureGradients } from './_gradients.js';
 export {
+  type AdamStep,
+  adamStep,
   FusedAdam,
   type FusedAdamOptions,
   ORT_TFJS_NAME,

@@ -19,11 +19,17 @@ export class OrtBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
-  /** The float32 storage of a tensor, or undefined when it is not a plain float32 tensor. */
+  /**
+   * The float32 storage of a tensor, or undefined when it is not a float32 tensor held in memory. The cpu
+   * kernels' Cast from int32 shares the int32 tensor's storage under dtype float32 (a padding mask cast for
+   * a masked mean, say); that is copied into a Float32Array here (never written back: the int32 tensor
+   * shares it), or every kernel it feeds would fall back to the cpu.
+   */
   f32(t: tf.TensorInfo): Float32Array | undefined {
     if (t.dtype !== 'float32') return undefined;
     const v = this.data.get(t.dataId)?.values;
-    return v instanceof Float32Array ? v : undefined;
+    if (v instanceof Float32Array) return v;
+    return v instanceof Int32Array || v instanceof Uint8Array ? Float32Array.from(v) : undefined;
   }
 
   /** Feeds for float32 tensors, or undefined when any of them is not float32. */

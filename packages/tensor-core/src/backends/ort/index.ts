@@ -1,6 +1,6 @@
 // The onnxruntime-accelerated TensorFlow.js CPU backend ('vlp-ort').
 export { ortCandidate } from './candidate.js';
-export { FusedAdam, type FusedAdamOptions } from './fused/adam.js';
+export { type AdamStep, adamStep, FusedAdam, type FusedAdamOptions } from './fused/adam.js';
 export {
   ORT_TFJS_NAME,
   type OrtBackendOptions,

@@ -104,6 +104,57 @@ export const adamKernels: OrtKernelDef[] = [
   },
 ];
 
+/** One Adam/AdamW update's hyper-parameters; `step` counts from 1, `weightDecay` 0 means plain Adam. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  step: number;
+}
+
+/**
+ * One Adam/AdamW update of `param` (PyTorch's semantics, decoupled weight decay): returns the new parameter
+ * and moments as new tensors (the caller assigns them and disposes the old ones). One fused kernel call where
+ * the backend has it ('vlp-ort'), tfjs ops elsewhere.
+ *
+ * @example
+ * ```ts
+ * const [p, m1, v1] = adamStep(w, g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.02, step: 1 });
+ * ```
+ */
+export function adamStep(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  h: AdamStep,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const { beta1: b1, beta2: b2 } = h;
+  const attrs = {
+    decay: 1 - h.lr * h.weightDecay,
+    b1,
+    omb1: 1 - b1,
+    b2,
+    omb2: 1 - b2,
+    isbc2: 1 / Math.sqrt(1 - b2 ** h.step),
+    eps: h.epsilon,
+    lrt: h.lr / (1 - b1 ** h.step),
+  };
+  if (param.dtype === 'float32' && tf.getKernel(ADAM, tf.getBackend()) !== undefined) {
+    const [p1, m1, v1] = callKernel(ADAM, { param, grad, m, v }, attrs);
+    return [p1!, m1!, v1!];
+  }
+  return tf.tidy(() => {
+    const m1 = tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1));
+    const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(grad), 1 - b2));
+    const den = tf.add(tf.mul(tf.sqrt(v1), attrs.isbc2), attrs.eps);
+    const p1 = tf.sub(tf.mul(param, attrs.decay), tf.mul(tf.div(m1, den), attrs.lrt));
+    return [p1, m1, v1];
+  });
+}
+
 interface Slot {
   m: tf.Tensor;
   v: tf.Tensor;
@@ -146,20 +197,14 @@ export class FusedAdam {
   /** Applies one update to every variable named in `grads` (the caller still owns and disposes `grads`). */
   applyGradients(grads: tf.NamedTensorMap): void {
     this.t++;
-    const { beta1: b1, beta2: b2 } = this;
-    const bc1 = 1 - b1 ** this.t;
-    const bc2 = 1 - b2 ** this.t;
-    const attrs = {
-      decay: 1 - this.learningRate * this.weightDecay,
-      b1,
-      omb1: 1 - b1,
-      b2,
-      omb2: 1 - b2,
-      isbc2: 1 / Math.sqrt(bc2),
-      eps: this.epsilon,
-      lrt: this.learningRate / bc1,
+    const h: AdamStep = {
+      lr: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+      step: this.t,
     };
-    const fused = tf.getKernel(ADAM, tf.getBackend()) !== undefined;
     for (const [name, g] of Object.entries(grads)) {
       const variable = tf.engine().registeredVariables[name];
       if (!variable) throw new Error(`FusedAdam: no variable named "${name}"`);
@@ -168,22 +213,13 @@ export class FusedAdam {
         slot = { m: tf.keep(tf.zerosLike(variable)), v: tf.keep(tf.zerosLike(variable)) };
         this.slots.set(name, slot);
       }
-      const [p, m, v] =
-        fused && variable.dtype === 'float32'
-          ? callKernel(ADAM, { param: variable, grad: g, m: slot.m, v: slot.v }, attrs)
-          : tf.tidy(() => {
-              const m1 = tf.add(tf.mul(slot!.m, b1), tf.mul(g, 1 - b1));
-              const v1 = tf.add(tf.mul(slot!.v, b2), tf.mul(tf.square(g), 1 - b2));
-              const den = tf.add(tf.mul(tf.sqrt(v1), attrs.isbc2), attrs.eps);
-              const p1 = tf.sub(tf.mul(variable, attrs.decay), tf.mul(tf.div(m1, den), attrs.lrt));
-              return [p1, m1, v1];
-            });
-      variable.assign(p!);
-      p!.dispose();
+      const [p, m, v] = adamStep(variable, g, slot.m, slot.v, h);
+      variable.assign(p);
+      p.dispose();
       slot.m.dispose();
       slot.v.dispose();
-      slot.m = tf.keep(m!);
-      slot.v = tf.keep(v!);
+      slot.m = tf.keep(m);
+      slot.v = tf.keep(v);
     }
   }
 

@@ -10,7 +10,7 @@ import { geluGradient, geluKernels } from './gelu.js';
 import { layerNormGradient, layerNormKernels } from './layer-norm.js';
 import { linearGradient, linearKernels } from './linear.js';
 
-export { ADAM, FusedAdam, type FusedAdamOptions } from './adam.js';
+export { ADAM, type AdamStep, adamStep, FusedAdam, type FusedAdamOptions } from './adam.js';
 export { ATTENTION } from './attention.js';
 export { BATCH_NORM, BATCH_NORM_RELU } from './batch-norm.js';
 export { CONV2D } from './conv.js';

@@ -80,6 +80,28 @@ describe('ORT broadcasting binary ops (values and gradients)', () => {
   it('empty tensors', () => {
     compare(() => tf.add(tf.zeros([0, 3]), tf.ones([3])), false);
   });
+  it('an int32 tensor cast to float32 (storage shared with the int32 one) feeds ORT, and the int32 one is intact', () => {
+    // A masked mean: tokens [B, T, D] times a padding mask cast to float [B, T, 1], forward and backward.
+    const mask = () => tf.tensor2d([1, 1, 0, 1, 0, 0], [2, 3], 'int32');
+    const tokens = () => t([2, 3, 4], 31);
+    compare(() => tf.mul(tokens(), tf.expandDims(tf.cast(mask(), 'float32'), 2)));
+    compare(() =>
+      tf.grads((x: tf.Tensor) => tf.sum(tf.mul(x, tf.expandDims(tf.cast(mask(), 'float32'), 2))))([tokens()]),
+    );
+    const [kept] = runOn(ORT_TFJS_NAME, () => {
+      const m = mask();
+      tf.mul(t([2, 3], 32), tf.cast(m, 'float32'));
+      return m;
+    });
+    expect(kept!.values).toEqual([1, 1, 0, 1, 0, 0]);
+    const prev = tf.getBackend();
+    tf.setBackend(ORT_TFJS_NAME);
+    const m = mask();
+    tf.mul(t([2, 3], 33), tf.cast(m, 'float32')).dispose();
+    expect(backend.readSync(m.dataId)).toBeInstanceOf(Int32Array);
+    m.dispose();
+    tf.setBackend(prev);
+  });
 });
 
 describe('ORT unary ops (values and gradients)', () => {
