@@ -3,18 +3,8 @@
 // in-batch image->text retrieval accuracy on a fixed batch of training pairs before and after (scored by the
 // recipe's retrieval, or by the ITM head when `scorer: 'itm'`).
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type CorpusBatch,
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
-  mapData,
-  type RecipeOverrides,
-  Trainer,
-  trainCaptionTokenizer,
-  type VlpModel,
-} from '@vlp/pretrain';
-import { Rng, selectBackend } from '@vlp/tensor-core';
+import { createRecipeRun, type RecipeOverrides, trainCaptionTokenizer, type VlpModel } from '@vlp/pretrain';
+import { selectBackend } from '@vlp/tensor-core';
 import { emojiCorpus } from './_emoji.js';
 
 export async function useFastBackend(): Promise<string> {
@@ -87,46 +77,20 @@ export async function runRecipe(o: RunOptions): Promise<RunResult> {
     ...corpus.manifest.texts.map((t) => t.text),
   ];
   const tokenizer = trainCaptionTokenizer(texts, 400);
-  const rng = new Rng(o.seed ?? 0);
-  const model = createModel(o.recipe, o.overrides ?? {}, rng.fork('model'), {
-    vocabSize: tokenizer.vocabSize,
-    batchSize: o.batchSize,
-  });
-  const reader = new CorpusReader(corpus.manifest, {
-    batchSize: o.batchSize,
+  const { model, trainer, pairsBatch } = createRecipeRun({
+    recipe: o.recipe,
+    ...(o.overrides ? { overrides: o.overrides } : {}),
+    manifest: corpus.manifest,
+    corpusDir: corpus.dir,
+    tokenizer,
     seed: o.seed ?? 0,
-    dir: corpus.dir,
+    batchSize: o.batchSize,
+    steps: o.steps,
+    lr: o.lr,
     ...(o.mix ? { mix: o.mix } : {}),
   });
-  const build = createBatchBuilder(model, {
-    tokenizer,
-    readImage: (r) => reader.readImage(r),
-    rng: rng.fork('data'),
-  });
-  const evalPairs = corpus.manifest.pairs.slice(0, o.evalSize);
-  const evalBatch = await build({
-    pairs: evalPairs.map((p) => ({
-      id: p.id,
-      image: p.image,
-      caption: p.captions[0] as string,
-      sha256: p.sha256,
-    })),
-    images: [],
-    texts: [],
-    epoch: 0,
-  } satisfies CorpusBatch);
+  const evalBatch = await pairsBatch(corpus.manifest.pairs.slice(0, o.evalSize));
   const accBefore = _accuracy(model, evalBatch, o.scorer ?? 'recipe');
-  const trainer = new Trainer({
-    model,
-    data: mapData(reader, build),
-    totalSteps: o.steps,
-    lossFn: (b, s) => model.lossFn(b, s),
-    lr: { lr: o.lr, warmupSteps: Math.round(o.steps / 20), minLr: o.lr / 10 },
-    optimizer: { weightDecay: 0.02 },
-    clipNorm: 5,
-    progress: false,
-    ...model.trainerOptions(),
-  });
   const losses: number[] = [];
   const named: Array<Record<string, number>> = [];
   let tensorsBefore = 0;

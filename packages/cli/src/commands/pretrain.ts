@@ -4,18 +4,14 @@
 // and `vlp export` read.
 import { join } from 'node:path';
 import {
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
+  createRecipeRun,
   getRecipe,
   listRecipes,
-  mapData,
   readManifest,
   saveModel,
-  Trainer,
   trainCaptionTokenizer,
 } from '@vlp/pretrain';
-import { latestCheckpoint, Rng, releaseBackends } from '@vlp/tensor-core';
+import { latestCheckpoint, releaseBackends } from '@vlp/tensor-core';
 import type { Command } from 'commander';
 import { _duration, _int, _num, _Progress, _useBackend } from './_common.js';
 
@@ -94,11 +90,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
     );
   const texts = [...manifest.pairs.flatMap((p) => p.captions), ...manifest.texts.map((t) => t.text)];
   const tokenizer = trainCaptionTokenizer(texts, o.vocabSize); // deterministic: a resumed run gets the same
-  const rng = new Rng(o.seed);
-  const model = createModel(recipe, {}, rng.fork('model'), {
-    vocabSize: tokenizer.vocabSize,
-    batchSize: o.batchSize,
-  });
   const mix = recipe.unaligned
     ? {
         pairs: 4,
@@ -106,30 +97,23 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainSummary> {
         texts: recipe.unaligned.texts && manifest.texts.length > 0 ? 1 : 0,
       }
     : undefined;
-  const reader = new CorpusReader(manifest, {
-    batchSize: o.batchSize,
-    seed: o.seed,
-    dir: o.corpus,
-    ...(mix ? { mix } : {}),
-  });
-  const build = createBatchBuilder(model, {
+  const { model, trainer } = createRecipeRun({
+    recipe,
+    manifest,
+    corpusDir: o.corpus,
     tokenizer,
-    readImage: (r) => reader.readImage(r),
-    rng: rng.fork('data'),
-  });
-  const trainer = new Trainer({
-    model,
-    data: mapData(reader, build),
-    totalSteps: o.steps,
-    lossFn: (b, s) => model.lossFn(b, s),
-    lr: { lr: o.lr, warmupSteps: o.warmup ?? Math.round(o.steps / 20), minLr: o.lr / 10 },
-    optimizer: { weightDecay: 0.02 },
-    clipNorm: 5,
-    checkpoint: { dir: ckDir, every: o.checkpointEvery ?? Math.max(1, Math.floor(o.steps / 10)) },
-    metricsFile: join(o.out, 'metrics.jsonl'),
-    progress: false, // ours below: a bar on a terminal, a line every few seconds in logs
-    config: { ...o, vocabSize: tokenizer.vocabSize },
-    ...model.trainerOptions(),
+    seed: o.seed,
+    batchSize: o.batchSize,
+    steps: o.steps,
+    lr: o.lr,
+    ...(o.warmup !== undefined ? { warmupSteps: o.warmup } : {}),
+    ...(mix ? { mix } : {}),
+    trainer: {
+      checkpoint: { dir: ckDir, every: o.checkpointEvery ?? Math.max(1, Math.floor(o.steps / 10)) },
+      metricsFile: join(o.out, 'metrics.jsonl'),
+      progress: false, // ours below: a bar on a terminal, a line every few seconds in logs
+      config: { ...o, vocabSize: tokenizer.vocabSize },
+    },
   });
   const losses: number[] = [];
   const bar = new _Progress(

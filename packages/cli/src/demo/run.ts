@@ -10,21 +10,18 @@ import {
   buildEmojiCorpus,
   CATEGORY_PROMPTS,
   type CorpusManifest,
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
+  createRecipeRun,
   emojiCorpusSources,
   emojiMiniCorpus,
   getRecipe,
   ingest,
-  mapData,
   readManifest,
   saveModel,
-  Trainer,
   trainCaptionTokenizer,
+  type VlpBatch,
 } from '@vlp/pretrain';
 import { vlpEmbedder } from '@vlp/tasks';
-import { latestCheckpoint, Rng, serialQueue, writeFileAtomic } from '@vlp/tensor-core';
+import { latestCheckpoint, type Rng, serialQueue, writeFileAtomic } from '@vlp/tensor-core';
 import { _duration, _Progress, _useBackend } from '../commands/_common.js';
 import { augmentPixels } from './augment.js';
 import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
@@ -223,50 +220,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ...Object.values(CATEGORY_PROMPTS),
   ];
   const tokenizer = trainCaptionTokenizer(texts, o.vocabSize); // deterministic: a resumed run gets the same
-  const rng = new Rng(o.seed);
-  const model = createModel(recipe, {}, rng.fork('model'), {
-    vocabSize: tokenizer.vocabSize,
-    batchSize: o.batchSize,
-  });
   const m = DEMO_DEFAULTS.mix;
   const mix = { pairs: m.pairs, images: usesImages ? m.images : 0, texts: usesTexts ? m.texts : 0 };
-  const reader = new CorpusReader(_nameFirst(manifest, DEMO_DEFAULTS.nameShare), {
-    batchSize: o.batchSize,
-    seed: o.seed,
-    dir: corpusDir,
-    mix,
-  });
-  const build = createBatchBuilder(model, {
+  const { model, trainer } = createRecipeRun({
+    recipe,
+    manifest: _nameFirst(manifest, DEMO_DEFAULTS.nameShare),
+    corpusDir,
     tokenizer,
-    readImage: (r) => reader.readImage(r),
-    rng: rng.fork('data'),
-  });
-  const augRng = rng.fork('augment');
-  const trainerOpts = model.trainerOptions();
-  const data =
-    o.augment === true
-      ? mapData(reader, async (b) => {
-          const batch = await build(b);
-          const plain = batch.pixels;
-          batch.pixels = augmentPixels(plain, augRng, { minScale: DEMO_DEFAULTS.augmentMinScale });
-          plain.dispose();
-          return batch;
-        })
-      : mapData(reader, build);
-  const trainer = new Trainer({
-    model,
-    data,
-    totalSteps: o.steps,
-    lossFn: (b, s) => model.lossFn(b, s),
-    lr: { lr: o.lr, warmupSteps: Math.round(o.steps / 20), minLr: o.lr / 10 },
-    optimizer: { weightDecay: 0.02 },
-    clipNorm: 5,
-    checkpoint: { dir: ckDir, every: Math.max(10, Math.floor(o.steps / 10)) },
-    metricsFile: join(out, 'metrics.jsonl'),
-    progress: false,
-    config: { demo: { ...o, log: undefined }, vocabSize: tokenizer.vocabSize },
-    ...trainerOpts,
-    rngs: { ...trainerOpts.rngs, augment: augRng },
+    seed: o.seed,
+    batchSize: o.batchSize,
+    steps: o.steps,
+    lr: o.lr,
+    mix,
+    ...(o.augment === true
+      ? {
+          transform: (batch: VlpBatch, rng: Rng) => {
+            const plain = batch.pixels;
+            batch.pixels = augmentPixels(plain, rng, { minScale: DEMO_DEFAULTS.augmentMinScale });
+            plain.dispose();
+            return batch;
+          },
+        }
+      : {}),
+    trainer: {
+      checkpoint: { dir: ckDir, every: Math.max(10, Math.floor(o.steps / 10)) },
+      metricsFile: join(out, 'metrics.jsonl'),
+      config: { demo: { ...o, log: undefined }, vocabSize: tokenizer.vocabSize },
+    },
   });
   let trainSeconds = previous?.trainSeconds ?? 0;
   let sessionStart = performance.now();

@@ -10,18 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  type CorpusBatch,
-  CorpusReader,
-  createBatchBuilder,
-  createModel,
-  mapData,
-  readManifest,
-  saveModel,
-  Trainer,
-  trainCaptionTokenizer,
-} from '@vlp/pretrain';
-import { Rng, selectBackend } from '@vlp/tensor-core';
+import { createRecipeRun, readManifest, saveModel, trainCaptionTokenizer } from '@vlp/pretrain';
+import { selectBackend } from '@vlp/tensor-core';
 
 /** The trained-model dir inside a run folder. */
 export const MODEL_DIR = 'model';
@@ -98,18 +88,7 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
   const train = pairs.filter((p) => !heldIds.has(p.id));
   const texts = [...train.flatMap((p) => p.captions), ...manifest.texts.map((t) => t.text)];
   const tokenizer = trainCaptionTokenizer(texts, 400);
-  const rng = new Rng(input.seed);
   const batchSize = Math.min(input.batchSize, train.length);
-  const model = createModel(input.recipe, {}, rng.fork('model'), {
-    vocabSize: tokenizer.vocabSize,
-    batchSize,
-  });
-  const reader = new CorpusReader({ ...manifest, pairs: train }, { batchSize, seed: input.seed, dir });
-  const build = createBatchBuilder(model, {
-    tokenizer,
-    readImage: (r) => reader.readImage(r),
-    rng: rng.fork('data'),
-  });
   const info: TrainRunInfo = {
     format: 'vlp-desktop-run',
     version: 1,
@@ -121,6 +100,22 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     heldOut: [...heldIds],
     createdAt: new Date().toISOString(),
   };
+  const { model, trainer, pairsBatch } = createRecipeRun({
+    recipe: input.recipe,
+    manifest: { ...manifest, pairs: train },
+    corpusDir: dir,
+    tokenizer,
+    seed: input.seed,
+    batchSize,
+    steps: input.steps,
+    lr: input.lr,
+    trainer: {
+      checkpoint: { dir: input.outDir, every: input.checkpointEvery, onSignal: false },
+      metricsFile: join(input.outDir, 'metrics.jsonl'),
+      evaluate: { every: input.previewEvery, fn: (step) => preview(step) },
+      config: info,
+    },
+  });
   await writeFile(join(input.outDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
   post({
     type: 'started',
@@ -130,20 +125,7 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     vocabSize: tokenizer.vocabSize,
   });
 
-  const evalBatch =
-    heldOut.length >= 2
-      ? await build({
-          pairs: heldOut.map((p) => ({
-            id: p.id,
-            image: p.image,
-            caption: p.captions[0] as string,
-            sha256: p.sha256,
-          })),
-          images: [],
-          texts: [],
-          epoch: 0,
-        } satisfies CorpusBatch)
-      : undefined;
+  const evalBatch = heldOut.length >= 2 ? await pairsBatch(heldOut) : undefined;
   const preview = (step: number): Record<string, number> => {
     if (evalBatch === undefined) return {};
     model.eval();
@@ -168,21 +150,6 @@ async function run(input: TrainJobInput, post: (m: TrainJobMessage) => void): Pr
     return { retrieval_top1: accuracy };
   };
 
-  const trainer = new Trainer({
-    model,
-    data: mapData(reader, build),
-    totalSteps: input.steps,
-    lossFn: (b, s) => model.lossFn(b, s),
-    lr: { lr: input.lr, warmupSteps: Math.round(input.steps / 20), minLr: input.lr / 10 },
-    optimizer: { weightDecay: 0.02 },
-    clipNorm: 5,
-    progress: false,
-    checkpoint: { dir: input.outDir, every: input.checkpointEvery, onSignal: false },
-    metricsFile: join(input.outDir, 'metrics.jsonl'),
-    evaluate: { every: input.previewEvery, fn: preview },
-    config: info,
-    ...model.trainerOptions(),
-  });
   trainer.on('step', (e) =>
     post({ type: 'step', step: e.step, loss: e.loss, lr: e.lr, stepsPerSecond: e.stepsPerSecond }),
   );
