@@ -30,7 +30,10 @@ beforeAll(async () => {
       .png()
       .toBuffer();
     await writeFile(join(dir, `img/${i}.png`), png);
-    lines.push(JSON.stringify({ image: `img/${i}.png`, caption }), JSON.stringify({ image: `img/${i}.png`, caption: `square ${i}` }));
+    lines.push(
+      JSON.stringify({ image: `img/${i}.png`, caption }),
+      JSON.stringify({ image: `img/${i}.png`, caption: `square ${i}` }),
+    );
   }
   await writeFile(join(dir, 'pairs.jsonl'), `${lines.join('\n')}\n`);
   ({ manifest } = await ingest([{ kind: 'jsonl', name: 'pairs', path: join(dir, 'pairs.jsonl') }], {
