@@ -35,7 +35,7 @@ export const DEMO_DEFAULTS = {
   /** Whole-run budget in minutes (corpus build, training and evaluation). */
   minutes: 20,
   /** Optimizer steps (training stops earlier if the time budget runs out). */
-  steps: 1700,
+  steps: 2100,
   imageSize: 32 as 32 | 64,
   seed: 0,
   batchSize: 128,
