@@ -8,7 +8,7 @@
 // in-batch image->text retrieval over the 16 training pairs well above chance (1/16). Measured (ort backend,
 // noisy shared 2-core machine), seeds 0/1/2 with the text's [CLS]: loss x0.33/0.34/0.31, accuracy 1/16 or
 // 2/16 -> 0.81/0.81/1.00, ITM (last 10 steps) 0.08/0.22/0.02; ~46-51 s alone, ~100 s beside another run. With
-// the masked-mean text pooling pixelbert-tiny now uses: accuracy 0.88/0.81/1.00, ITM 0.06 (seed 2) to 0.18.
+// the masked-mean text pooling pixelbert-tiny now uses: accuracy 0.88/0.81/1.00, ITM (seeds 1/2) 0.18/0.06.
 import { describeItmRecipe } from './_itm-recipe.js';
 
 describeItmRecipe('pixelbert-tiny', ['itc', 'itm', 'mlm']);
