@@ -5,7 +5,7 @@
 // latestCheckpoint skips. A model is a plain state dict (name -> tensor) so this code knows nothing of nn.
 import type * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from './errors.js';
-import { _atomicWrite, _readFile, _syncDir, type WriteHook } from './files.js';
+import { _readFile, _syncDir, type WriteHook, writeFileAtomic } from './files.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -105,10 +105,12 @@ export async function saveCheckpoint(
   const step = (contents.state as { step?: unknown } | undefined)?.step;
   if (typeof step === 'number' && Number.isFinite(step)) manifest.step = step;
   for (const [name, bytes] of files) {
-    await _atomicWrite(join(dir, name), bytes, options.onWrite);
+    await writeFileAtomic(join(dir, name), bytes, { onWrite: options.onWrite });
     manifest.files[name] = { bytes: bytes.length, sha256: await sha256(bytes) };
   }
-  await _atomicWrite(join(dir, MANIFEST_FILE), toJsonBytes(dir, 'manifest', manifest), options.onWrite);
+  await writeFileAtomic(join(dir, MANIFEST_FILE), toJsonBytes(dir, 'manifest', manifest), {
+    onWrite: options.onWrite,
+  });
   return manifest;
 }
 

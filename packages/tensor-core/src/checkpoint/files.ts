@@ -74,11 +74,6 @@ export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** The checkpoint writer's form: durable, with the crash-simulation hook. */
-export function _atomicWrite(path: string, data: Uint8Array | string, hook?: WriteHook): Promise<void> {
-  return writeFileAtomic(path, data, { onWrite: hook });
-}
-
 /** fsync a directory so a rename in it is durable (a no-op where directories cannot be opened: Windows). */
 export async function _syncDir(dir: string): Promise<void> {
   const fs = await import('node:fs/promises');
@@ -136,5 +131,5 @@ export async function writeSafetensorsFile(
   tensors: Record<string, tf.Tensor | SafetensorsEntry>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  await _atomicWrite(path, await encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, await encodeSafetensors(tensors, metadata));
 }
