@@ -1,5 +1,5 @@
 // Barrel for src/zeroshot: the Embedder interface and its VlpModel adapter, the colour-histogram baseline,
-// prompt templates and the CLIP-style zero-shot classifier.
+// prompt templates, the CLIP-style zero-shot classifier and test-time shift averaging.
 export {
   ClassEmbeddingCache,
   classEmbeddings,
@@ -11,3 +11,4 @@ export {
 export { COLOUR_TERMS, colourEmbedder, colourHistogram, colourWords } from './colour.js';
 export { type Embedder, type VlpEmbedderOptions, vlpEmbedder } from './embedder.js';
 export { DEFAULT_TEMPLATES, fillTemplate } from './templates.js';
+export { shiftAveraged, shiftImage } from './tta.js';
