@@ -36,6 +36,6 @@ export {
 } from './demo/evaluate.js';
 export { DEMO_DEFAULTS, DEMO_RECIPE, DEMO_RECIPE_UNALIGNED, ensureDemoRecipe } from './demo/recipe.js';
 export { DEMO_TARGETS, readLossPoints } from './demo/report.js';
-export { type DemoOptions, type DemoResult, runDemo } from './demo/run.js';
+export { type DemoOptions, type DemoResult, runDemo, withClassCaptions } from './demo/run.js';
 export { createProgram } from './program.js';
 export { VERSION } from './version.js';

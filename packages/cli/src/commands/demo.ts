@@ -58,7 +58,11 @@ export function registerDemo(program: Command): Command {
     .option('--backend <name>', 'compute backend (auto, ort, wasm, cpu, ...)')
     .option(
       '--no-augment',
-      'train on the pictures as they are (default: random crop, brightness / contrast jitter)',
+      'train on the pictures as they are (default: shifts up to 2 px, brightness / contrast jitter)',
+    )
+    .option(
+      '--no-class-captions',
+      "captions without the picture's category and subcategory names (default: with them)",
     )
     .option('--resume', 'continue an interrupted run in --out')
     .action(async (options: Record<string, unknown>) => {
@@ -76,6 +80,7 @@ export function registerDemo(program: Command): Command {
           backend: options.backend as string | undefined,
           resume: options.resume === true,
           augment: options.augment !== false,
+          classCaptions: options.classCaptions !== false,
           command: ['vlp', ...process.argv.slice(2)].join(' '),
         });
         console.log(formatDemoResult(r));

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CATEGORY_PROMPTS, subcategoryName } from '@vlp/pretrain';
-import { type Embedder, recallAtK, retrievalRanks, ZeroShotClassifier } from '@vlp/tasks';
+import { type Embedder, recallAtK, retrievalRanks, shiftAveraged, ZeroShotClassifier } from '@vlp/tasks';
 import { loadImages } from '@vlp/vision';
 import { z } from 'zod';
 
@@ -39,7 +39,10 @@ const PredictionSchema = z.object({
   heldOut: z.boolean(),
   /** Indices into `categories` / `subcategories` / `heldOutLabels` (-1: not a held-out picture). */
   category: z.number().int(),
+  /** The protocol's category prediction (see `categoryVia`). */
   categoryPred: z.number().int(),
+  /** The category whose own prompt scores highest (-1 in files written before it was recorded). */
+  categoryPromptPred: z.number().int().default(-1),
   subcategory: z.number().int(),
   subcategoryPred: z.number().int(),
   heldOutTruth: z.number().int(),
@@ -60,6 +63,13 @@ const PredictionSchema = z.object({
 export const DemoPredictionsSchema = z.object({
   format: z.literal('vlp-demo-predictions'),
   templates: z.array(z.string()),
+  /**
+   * How `categoryPred` was made: 'subcategories', the category of the best subcategory prompt (CHiLS,
+   * Novack et al. 2023), or 'prompts', the best category prompt.
+   */
+  categoryVia: z.enum(['subcategories', 'prompts']).default('prompts'),
+  /** Each picture's embedding averaged over its shifts within +-`viewShift` px (0: the picture alone). */
+  viewShift: z.number().int().nonnegative().default(0),
   /** Category keys (emoji-datasource's names) and the prompt names used for them. */
   categories: z.array(z.string()),
   categoryPrompts: z.array(z.string()),
@@ -83,7 +93,16 @@ export type DemoPredictions = z.infer<typeof DemoPredictionsSchema>;
  */
 export interface DemoMetrics {
   pictures: number;
-  category: { accuracy: number; chance: number; classes: number; confusion: number[][] };
+  category: {
+    accuracy: number;
+    chance: number;
+    classes: number;
+    confusion: number[][];
+    /** How the predictions were made (`DemoPredictions.categoryVia`). */
+    via: 'subcategories' | 'prompts';
+    /** Accuracy of the category prompts alone, when recorded. */
+    promptAccuracy?: number;
+  };
   subcategory: { accuracy: number; chance: number; classes: number };
   heldOut: { accuracy: number; chance: number; classes: number; pictures: number };
   imageToName: { r1: number; r5: number; r10: number; candidates: number };
@@ -138,6 +157,15 @@ export function summarisePredictions(p: DemoPredictions): DemoMetrics {
     rows.map((r) => r.categoryPred),
     p.categories.length,
   );
+  const direct = rows.every((r) => r.categoryPromptPred >= 0)
+    ? _accuracy(
+        confusionMatrix(
+          rows.map((r) => r.category),
+          rows.map((r) => r.categoryPromptPred),
+          p.categories.length,
+        ),
+      )
+    : undefined;
   const sub = confusionMatrix(
     rows.map((r) => r.subcategory),
     rows.map((r) => r.subcategoryPred),
@@ -159,6 +187,8 @@ export function summarisePredictions(p: DemoPredictions): DemoMetrics {
       chance: 100 / p.categories.length,
       classes: p.categories.length,
       confusion: cat,
+      via: p.categoryVia,
+      ...(direct !== undefined ? { promptAccuracy: direct } : {}),
     },
     subcategory: {
       accuracy: _accuracy(sub),
@@ -220,7 +250,11 @@ function _argmax(embeds: readonly Float32Array[], zs: ZeroShotClassifier): numbe
 
 /**
  * Runs the protocol on the evaluation pictures of `corpusDir` with `embedder` and returns the per-picture
- * predictions. `onProgress(done, total)` reports pictures embedded.
+ * predictions. `viewShift` > 0 embeds each picture as the mean over its whole-pixel shifts within that many
+ * pixels (`shiftAveraged`; default 0). `categoryVia` 'subcategories' (the default) predicts a picture's category
+ * as the category of its best subcategory prompt (CHiLS, Novack et al. 2023: the finer names say more than
+ * "object" or "symbol or sign"); 'prompts' as the best category prompt. Both are kept in the predictions.
+ * `onProgress(done, total)` reports pictures embedded.
  *
  * @example
  * ```ts
@@ -231,9 +265,17 @@ function _argmax(embeds: readonly Float32Array[], zs: ZeroShotClassifier): numbe
 export async function evaluateDemo(
   embedder: Embedder,
   corpusDir: string,
-  opts: { templates?: readonly string[]; onProgress?: (done: number, total: number) => void } = {},
+  opts: {
+    templates?: readonly string[];
+    viewShift?: number;
+    categoryVia?: 'subcategories' | 'prompts';
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<DemoPredictions> {
   const templates = [...(opts.templates ?? DEMO_TEMPLATES)];
+  const viewShift = opts.viewShift ?? 0;
+  const categoryVia = opts.categoryVia ?? 'subcategories';
+  const views = shiftAveraged(embedder, { shift: viewShift });
   const rows = await readEvalRows(corpusDir);
   if (rows.length === 0) throw new Error(`${join(corpusDir, 'eval.jsonl')}: no evaluation pictures`);
   const paths = rows.map((r) => join(corpusDir, r.image));
@@ -243,7 +285,7 @@ export async function evaluateDemo(
     const { images, skipped } = await loadImages(paths.slice(i, i + chunk), embedder.imageLoad);
     const bad = skipped[0];
     if (bad !== undefined) throw new Error(`${bad.path}: ${bad.message}`);
-    imageEmbeds.push(...(await embedder.embedImages(images)));
+    imageEmbeds.push(...(await views.embedImages(images)));
     opts.onProgress?.(Math.min(i + chunk, paths.length), paths.length);
   }
 
@@ -259,6 +301,10 @@ export async function evaluateDemo(
   const subPrompts = _distinct(subs.labels.map(subcategoryName), subs.labels);
   const subZs = await ZeroShotClassifier.create(embedder, { labels: subPrompts, templates });
   const subPred = _argmax(imageEmbeds, subZs);
+  // each subcategory belongs to one category in emoji-datasource
+  const parentOf = new Map(rows.map((r) => [r.subcategory, cats.labels.indexOf(r.category)]));
+  const viaSub = subPred.map((k) => parentOf.get(subs.labels[k] ?? '') ?? -1);
+  const catPredicted = categoryVia === 'subcategories' ? viaSub : catPred;
 
   const heldSlugs = [...new Set(rows.filter((r) => r.heldOut).map((r) => r.subcategory))];
   let heldPred: number[] = [];
@@ -288,6 +334,8 @@ export async function evaluateDemo(
   return {
     format: 'vlp-demo-predictions',
     templates,
+    viewShift,
+    categoryVia,
     categories: cats.labels,
     categoryPrompts: [...catZs.labels],
     subcategories: subs.labels,
@@ -298,7 +346,8 @@ export async function evaluateDemo(
       name: r.name,
       heldOut: r.heldOut,
       category: cats.index[i] as number,
-      categoryPred: catPred[i] as number,
+      categoryPred: catPredicted[i] as number,
+      categoryPromptPred: catPred[i] as number,
       subcategory: subs.index[i] as number,
       subcategoryPred: subPred[i] as number,
       heldOutTruth: heldSlugs.length > 1 ? (heldIdx[i] as number) : -1,

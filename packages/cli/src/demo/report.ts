@@ -6,8 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Recipe } from '@vlp/pretrain';
 import { writeFileAtomic } from '@vlp/tensor-core';
+import type { AugmentOptions } from './augment.js';
 import type { DemoMetrics } from './evaluate.js';
 import { confusionPlot, type LossPoint, lossPlot } from './plots.js';
+import { DEMO_DEFAULTS } from './recipe.js';
 
 /**
  * Issue 8's targets for the default run, and what the PyTorch tiny-CLIP yardstick reached in 20 minutes.
@@ -52,6 +54,11 @@ export interface DemoReportInfo {
     mix: Record<string, number>;
     subset?: number | undefined;
     augment?: boolean;
+    /** The augmentation's settings when `augment` is on. */
+    augmentation?: AugmentOptions;
+    classCaptions?: boolean;
+    /** Evaluation views: each picture's shifts within +-viewShift px (0 or absent: the picture alone). */
+    viewShift?: number;
     resumed: boolean;
   };
   corpus: { pairs: number; icons: number; glosses: number };
@@ -137,8 +144,13 @@ ${m.pictures} pictures${subset}.
 
 | task | ours | target | yardstick (PyTorch tiny CLIP, 20 min) | chance |
 |---|---|---|---|---|
-| category, ${m.category.classes} classes, top-1 % | ${_f(m.category.accuracy)} | >= ${t.category.target} (${_mark(m.category.accuracy >= t.category.target)}) | ${t.category.yardstick} | ${_f(m.category.chance)} |
-| subcategory, ${m.subcategory.classes} classes, top-1 % | ${_f(m.subcategory.accuracy)} | >= ${t.subcategory.target} (${_mark(m.subcategory.accuracy >= t.subcategory.target)}) | ${t.subcategory.yardstick} | ${_f(m.subcategory.chance)} |
+| category, ${m.category.classes} classes, top-1 %${m.category.via === 'subcategories' ? ' (through the subcategories)' : ''} | ${_f(m.category.accuracy)} | >= ${t.category.target} (${_mark(m.category.accuracy >= t.category.target)}) | ${t.category.yardstick} | ${_f(m.category.chance)} |
+${
+  m.category.via === 'subcategories' && m.category.promptAccuracy !== undefined
+    ? `| category from the category prompts alone | ${_f(m.category.promptAccuracy)} | | | ${_f(m.category.chance)} |
+`
+    : ''
+}| subcategory, ${m.subcategory.classes} classes, top-1 % | ${_f(m.subcategory.accuracy)} | >= ${t.subcategory.target} (${_mark(m.subcategory.accuracy >= t.subcategory.target)}) | ${t.subcategory.yardstick} | ${_f(m.subcategory.chance)} |
 | image -> name R@1 % (${m.imageToName.candidates} names) | ${_f(m.imageToName.r1)} | >= ${t.imageToNameR1.target} (${_mark(m.imageToName.r1 >= t.imageToNameR1.target)}) | ${t.imageToNameR1.yardstick} | ${_f(100 / m.imageToName.candidates)} |
 | image -> name R@5 % | ${_f(m.imageToName.r5)} | >= ${t.imageToNameR5.target} (${_mark(m.imageToName.r5 >= t.imageToNameR5.target)}) | ${t.imageToNameR5.yardstick} | ${_f(500 / m.imageToName.candidates)} |
 | image -> name R@10 % | ${_f(m.imageToName.r10)} | | | ${_f(1000 / m.imageToName.candidates)} |
@@ -162,7 +174,9 @@ ${curve}
 - Command: \`${info.command}\`
 - Recipe **${info.recipe.name}** (${info.recipe.method}): ${info.recipe.description ?? ''}
 - Image tower ${info.recipe.image.name} ${JSON.stringify(info.recipe.image.overrides)}${info.recipe.imageProjection === false ? ' (its head is the embedding)' : ''}, text tower ${info.recipe.text.name} ${JSON.stringify(info.recipe.text.overrides)}, embedding ${info.recipe.embedDim}, objectives ${JSON.stringify(info.recipe.objectives)}
-- Steps ${s.stepReached} of ${s.steps} (${s.stopped}${s.resumed ? ', resumed from a checkpoint' : ''}), batch ${s.batchSize}, peak lr ${s.lr} (AdamW, cosine with 5% warm-up, weight decay 0.02, clip 5), image size ${s.imageSize} px${s.augment ? ' with crop and brightness / contrast augmentation' : ''}, seed ${s.seed}, WordPiece vocabulary ${s.vocabSize}
+- Steps ${s.stepReached} of ${s.steps} (${s.stopped}${s.resumed ? ', resumed from a checkpoint' : ''}), batch ${s.batchSize}, peak lr ${s.lr} (AdamW, cosine with 5% warm-up, weight decay 0.02, clip 5), image size ${s.imageSize} px${s.augment ? ` with augmentation ${_augmentText(s.augmentation)}` : ''}, seed ${s.seed}, WordPiece vocabulary ${s.vocabSize}
+- Captions: name (about ${Math.round(100 * DEMO_DEFAULTS.nameShare)}% of draws), Unicode name, short names, tags${s.classCaptions ? ", and the picture's category and subcategory names" : ''}
+- Evaluation: ${s.viewShift ? `each picture embedded as the mean over its ${(2 * s.viewShift + 1) ** 2} shifts within +-${s.viewShift} px` : 'each picture embedded as it is'}
 - Batch mix (pairs : icons : glosses) ${s.mix.pairs ?? 0} : ${s.mix.images ?? 0} : ${s.mix.texts ?? 0}; corpus ${info.corpus.pairs} pairs, ${info.corpus.icons} icons, ${info.corpus.glosses} glosses
 - Budget ${s.minutes} min; took: corpus ${_f(info.seconds.corpus)} s, training ${_f(info.seconds.training)} s, evaluation ${_f(info.seconds.evaluation)} s, total ${_f(info.seconds.total)} s
 
@@ -196,4 +210,13 @@ export async function writeDemoReport(out: string, info: DemoReportInfo): Promis
     JSON.stringify({ ...info, metrics: info.metrics }, null, 2),
   );
   await writeFileAtomic(join(out, 'report.md'), formatDemoReport(info, points));
+}
+
+/** The augmentation in words: "(shift +-2 px, crop scale 0.9-1, jitter 0.1)". */
+function _augmentText(a: AugmentOptions | undefined): string {
+  const parts: string[] = [];
+  if ((a?.shift ?? 0) > 0) parts.push(`shift +-${a?.shift} px`);
+  if ((a?.minScale ?? 0.8) < 1) parts.push(`crop scale ${a?.minScale ?? 0.8}-1`);
+  parts.push(`brightness / contrast jitter ${a?.jitter ?? 0.2}`);
+  return `(${parts.join(', ')})`;
 }

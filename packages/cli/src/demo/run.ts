@@ -17,13 +17,15 @@ import {
   ingest,
   readManifest,
   saveModel,
+  subcategoryName,
   trainCaptionTokenizer,
   type VlpBatch,
 } from '@vlp/pretrain';
 import { vlpEmbedder } from '@vlp/tasks';
 import { latestCheckpoint, type Rng, serialQueue, writeFileAtomic } from '@vlp/tensor-core';
+import { z } from 'zod';
 import { _duration, _Progress, _useBackend } from '../commands/_common.js';
-import { augmentPixels } from './augment.js';
+import { type AugmentOptions, augmentPixels } from './augment.js';
 import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
 import { DEMO_DEFAULTS, ensureDemoRecipe } from './recipe.js';
 import { writeDemoReport } from './report.js';
@@ -58,8 +60,16 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Stop training after this many steps of this session, with a checkpoint (tests of --resume). */
   stopAfter?: number;
-  /** Augment the aligned pictures (random crop, brightness / contrast jitter; see augment.ts). */
-  augment?: boolean;
+  /**
+   * Augment the aligned pictures (see augment.ts) with `DEMO_DEFAULTS.augmentation`; options given here
+   * replace those fields.
+   */
+  augment?: boolean | AugmentOptions;
+  /**
+   * Add each training picture's category and subcategory, as the corpus lists them (`pairs.jsonl`), to its
+   * captions: the class names `CATEGORY_PROMPTS` and `subcategoryName` give (see {@link withClassCaptions}).
+   */
+  classCaptions?: boolean;
   /** Build (or reuse) the corpus here instead of `out/corpus` (ablation rows share one). */
   corpusDir?: string;
   /** The command line that made the run, for the report. */
@@ -141,6 +151,58 @@ async function _corpus(
 }
 
 /**
+ * The pairs with their picture's category and subcategory names added as two more captions (after the
+ * name, so the name keeps its share of the draws). The classes come from the corpus's `pairs.jsonl`; the
+ * names are the ones the evaluation's prompts use (`CATEGORY_PROMPTS`, `subcategoryName`). Pictures of
+ * held-out subcategories are not in the training pairs, so their names never reach training.
+ *
+ * @example
+ * ```ts
+ * const m = await withClassCaptions(manifest, 'vlp-demo/corpus');
+ * m.pairs[0]?.captions; // ['keycap: #', 'hash key', 'hash', 'keycap', 'symbol or sign', 'keycap']
+ * ```
+ */
+export async function withClassCaptions(
+  manifest: CorpusManifest,
+  corpusDir: string,
+): Promise<CorpusManifest> {
+  const path = join(corpusDir, 'pairs.jsonl');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read the pictures' classes (${(e as Error).message})`);
+  }
+  const classes = new Map<string, string[]>();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${path}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const r = _PairClassSchema.safeParse(row);
+    if (!r.success) throw new Error(`${path}:${i + 1}: ${r.error.issues[0]?.message ?? 'bad row'}`);
+    const category = CATEGORY_PROMPTS[r.data.category];
+    if (category === undefined) throw new Error(`${path}:${i + 1}: unknown category "${r.data.category}"`);
+    if (!classes.has(r.data.image))
+      classes.set(r.data.image, [category, subcategoryName(r.data.subcategory)]);
+  });
+  return {
+    ...manifest,
+    pairs: manifest.pairs.map((p) => {
+      const image = 'path' in p.image ? p.image.path : `${p.image.shard}:${p.image.member}`;
+      const names = classes.get(image);
+      if (names === undefined) throw new Error(`${path}: no class for ${image}`);
+      return { ...p, captions: [...p.captions, ...names] };
+    }),
+  };
+}
+
+const _PairClassSchema = z.object({ image: z.string(), category: z.string(), subcategory: z.string() });
+
+/**
  * The pairs with each picture's name (its first caption, the one evaluation uses) repeated so that the
  * reader's uniform caption draw picks it with probability about `share`; the other captions stay as
  * variety. `share` <= 1 / captions leaves a pair unchanged.
@@ -180,6 +242,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     batchSize: DEMO_DEFAULTS.batchSize,
     lr: DEMO_DEFAULTS.lr,
     augment: DEMO_DEFAULTS.augment,
+    classCaptions: DEMO_DEFAULTS.classCaptions,
     vocabSize: DEMO_DEFAULTS.vocabSize,
     maxTexts: DEMO_DEFAULTS.maxTexts,
     maxIcons: DEMO_DEFAULTS.maxIcons,
@@ -203,7 +266,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // 1. corpus
   const tc = performance.now();
   const corpusDir = o.corpusDir !== undefined ? resolve(o.corpusDir) : join(out, 'corpus');
-  const manifest = await _corpus(o, corpusDir, log);
+  const built = await _corpus(o, corpusDir, log);
+  const manifest = o.classCaptions === true ? await withClassCaptions(built, corpusDir) : built;
   const corpusSeconds = (previous?.corpusSeconds ?? 0) + (performance.now() - tc) / 1000;
   log(
     `corpus: ${manifest.pairs.length} pairs, ${manifest.images.length} icons, ${manifest.texts.length} glosses in ${corpusDir}`,
@@ -220,6 +284,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ...Object.values(CATEGORY_PROMPTS),
   ];
   const tokenizer = trainCaptionTokenizer(texts, o.vocabSize); // deterministic: a resumed run gets the same
+  const augment: AugmentOptions = {
+    ...DEMO_DEFAULTS.augmentation,
+    ...(typeof o.augment === 'object' ? o.augment : {}),
+  };
   const m = DEMO_DEFAULTS.mix;
   const mix = { pairs: m.pairs, images: usesImages ? m.images : 0, texts: usesTexts ? m.texts : 0 };
   const { model, trainer } = createRecipeRun({
@@ -232,11 +300,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     steps: o.steps,
     lr: o.lr,
     mix,
-    ...(o.augment === true
+    ...(o.augment !== false
       ? {
           transform: (batch: VlpBatch, rng: Rng) => {
             const plain = batch.pixels;
-            batch.pixels = augmentPixels(plain, rng, { minScale: DEMO_DEFAULTS.augmentMinScale });
+            batch.pixels = augmentPixels(plain, rng, augment);
             plain.dispose();
             return batch;
           },
@@ -335,7 +403,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const predictions = await evaluateDemo(
       vlpEmbedder({ model, tokenizer, id: `${out}:${trainer.step}` }),
       corpusDir,
-      { onProgress: (d, n) => evalBar.update(d, n, {}) },
+      { viewShift: DEMO_DEFAULTS.viewShift, onProgress: (d, n) => evalBar.update(d, n, {}) },
     );
     evalBar.stop();
     await writeFileAtomic(join(out, 'predictions.json'), JSON.stringify(predictions));
@@ -364,7 +432,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         vocabSize: tokenizer.vocabSize,
         minutes: o.minutes,
         mix,
-        augment: o.augment === true,
+        augment: o.augment !== false,
+        augmentation: augment,
+        classCaptions: o.classCaptions === true,
+        viewShift: predictions.viewShift,
         subset: o.subset,
         resumed: resumedFrom !== undefined,
       },
