@@ -1,5 +1,5 @@
 // Category zero-shot from the label hierarchy instead of the category prompt alone, on a finished demo run
-// (docs/demo/report.md, "Category"). After `pnpm build`, from the repo root:
+// (docs/demo/unimo2-2100/report.md, "Category"). After `pnpm build`, from the repo root:
 //   OUT=vlp-demo node docs/demo/probes/category_probe.mjs
 // A: the demo's category prompts; B: each prompt plus its subcategories' names (B2: held-out ones left out);
 // C: subcategory names alone; D: the best subcategory mapped to its category; E: the prompt plus the names of

@@ -1,4 +1,4 @@
-// Our stack's side of the bisection in docs/demo/report.md ("What the gap was"): the demo's contrastive
+// Our stack's side of the bisection in docs/demo/unimo2-2100/report.md ("What the gap was"): the demo's contrastive
 // set-up (ITC only, batch 128, lr 3e-3, 300 steps, AdamW, cosine) on a built demo corpus, printing the ITC
 // loss every 50 steps, to set beside torch_clip_probe.py. After `pnpm build`, from the repo root:
 //   CORPUS=vlp-demo/corpus DATA=reader CLIP=5 node docs/demo/probes/stack_probe.mjs

@@ -1,11 +1,11 @@
-# A PyTorch copy of the demo's contrastive set-up, to tell the method from our engine (docs/demo/report.md,
+# A PyTorch copy of the demo's contrastive set-up, to tell the method from our engine (docs/demo/unimo2-2100/report.md,
 # "CNN towers"): a CNN image tower (a 3-conv net, or with "arch": "resnet" resnet-tiny's shape with a stride-2
 # stem) with a flatten or mean head, a 2-layer pre-LN text transformer on a word-level vocabulary (mean
 # pooling, or "cls": 1 a [CLS] token; "bert": 1 draws every weight at std 0.02 as our bert-tiny does), ITC
 # with a learnable CLIP logit scale, AdamW, cosine schedule with 5% warm-up, batch 128, optional +-2 px shift
 # and brightness / contrast jitter ("aug"). Evaluates image -> name R@1 / R@5 among all names and the 9-way
 # category on the Apple style. Needs `apt-get install python3-torch libopenblas0-pthread python3-pil`.
-# Switches that turn it, one part at a time, into our stack (the bisection in docs/demo/report.md, "What the
+# Switches that turn it, one part at a time, into our stack (the bisection in docs/demo/unimo2-2100/report.md, "What the
 # gap was"): "tdirect" the temperature itself as the parameter (ALBEF) instead of a log logit scale,
 # "eln" a LayerNorm after the text embeddings (BERT), "clipnorm" CLIP's pixel mean / std, "kaiming" convs at
 # kaiming-normal fan-out and Linears at std 0.02, "proj2" + "p2img" a second Linear (std 0.02; "p2def" torch's

@@ -30,7 +30,7 @@ export const RecipeSchema = z.strictObject({
   /**
    * `false`: no `visionProj`; the image tower's `cls` is the embedding (its `dim` must equal `embedDim`). For
    * towers that already end in a learned Linear (ResNet with `pool: 'flatten'`): a second Linear in series
-   * learned ~2x slower on the emoji demo (docs/demo/report.md). Default true (ALBEF's vision_proj).
+   * learned ~2x slower on the emoji demo (docs/demo/unimo2-2100/report.md). Default true (ALBEF's vision_proj).
    */
   imageProjection: z.boolean().optional(),
   /** Caption length in tokens, [CLS] and [SEP] included. */

@@ -30,7 +30,7 @@ export interface TextEncoderConfig {
    * The sentence embedding `pooled` that contrastive heads read: `'cls'`, the first position (BERT, ALBEF;
    * the default), or `'mean'`, the mean over the non-padding positions. On the emoji demo's short captions
    * mean pooling learned ~3x faster and reached 40.6% image->name R@1 against 11.1% with [CLS] in the same
-   * 1000 steps (docs/demo/report.md, "What the gap was").
+   * 1000 steps (docs/demo/unimo2-2100/report.md, "What the gap was").
    */
   pooling?: 'cls' | 'mean';
 }

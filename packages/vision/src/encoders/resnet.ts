@@ -4,7 +4,7 @@
 // train(), running statistics in eval()). The final feature map is the grid; each cell is projected to
 // the token width D and layer-normalised, so `tokens` is the flattened grid and `cls` their mean, or, with
 // `pool: 'flatten'`, one Linear over the whole final map (`head`): global pooling throws away where parts
-// are, which is most of what tells small pictures apart (measured on the emoji demo: docs/demo/report.md).
+// are, which is most of what tells small pictures apart (measured on the emoji demo: docs/demo/unimo2-2100/report.md).
 // Parameter names follow torchvision (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, ...); kernels are
 // NHWC [kh, kw, in, out] (torchvision's [out, in, kh, kw] transposed by (2, 3, 1, 0)).
 import * as tf from '@tensorflow/tfjs-core';
