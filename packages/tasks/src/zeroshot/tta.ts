@@ -3,7 +3,7 @@
 // and its embedding is the renormalised mean of the unit embeddings (multi-view TTA, as in CLIP's
 // and SimCLR's linear-probe evaluations of crops; here only translations, which a small CNN with a flatten
 // head is sensitive to). On the demo's Apple evaluation, shift 1 (9 views) moved image -> name R@1 from
-// 30.2% to 32.6% with the model of docs/demo/unimo2-2100, and from 42.7% to 43.4% with a model trained on
+// 30.2% to 32.2% with the model of docs/demo/unimo2-2100, and from 42.7% to 43.4% with a model trained on
 // shifted pictures (docs/demo/report.md, "Class captions").
 import type { RgbImage } from '@vlp/vision';
 import type { Embedder } from './embedder.js';
