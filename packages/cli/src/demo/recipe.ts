@@ -44,7 +44,7 @@ export const DEMO_DEFAULTS = {
   /** Whole-run budget in minutes (corpus build, training and evaluation). */
   minutes: 20,
   /** Optimizer steps (training stops earlier if the time budget runs out). */
-  steps: 2400,
+  steps: 2600,
   imageSize: 32 as 32 | 64,
   seed: 0,
   batchSize: 128,
