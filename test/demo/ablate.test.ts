@@ -72,6 +72,11 @@ describe('vlp ablate', () => {
       const summary = JSON.parse(await readFile(join(out, r.variant.name, 'summary.json'), 'utf8'));
       expect(summary.metrics.imageToName.r1).toBe(r.metrics.imageToName.r1);
       expect(summary.settings.stepReached).toBe(4);
+      // every row keeps the settings the committed table was made with, whatever the demo's defaults
+      expect(summary.settings.classCaptions).toBe(false);
+      expect(summary.settings.viewShift).toBe(0);
+      expect(summary.settings.augmentation).toEqual({ minScale: 0.9, shift: 0, jitter: 0.2 });
+      expect(r.metrics.category.via).toBe('prompts');
       expect(md).toContain(
         `| ${r.variant.base} | ${r.variant.change} | ${r.metrics.category.accuracy.toFixed(1)} | ${r.metrics.subcategory.accuracy.toFixed(1)} | ${r.metrics.imageToName.r1.toFixed(1)} |`,
       );

@@ -41,6 +41,8 @@ export const DEMO_DEFAULTS = {
   classCaptions: true,
   /** Evaluation embeds each picture as the mean over its 9 shifts within +-1 px (`shiftAveraged`; docs/demo). */
   viewShift: 1,
+  /** A picture's category is the category of its best subcategory prompt (CHiLS; docs/demo/PROTOCOL.md). */
+  categoryVia: 'subcategories' as 'subcategories' | 'prompts',
   /** Whole-run budget in minutes (corpus build, training and evaluation). */
   minutes: 20,
   /** Optimizer steps (training stops earlier if the time budget runs out). */

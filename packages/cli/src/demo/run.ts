@@ -70,6 +70,10 @@ export interface DemoOptions {
    * captions: the class names `CATEGORY_PROMPTS` and `subcategoryName` give (see {@link withClassCaptions}).
    */
   classCaptions?: boolean;
+  /** Evaluation views: each picture's shifts within +-`viewShift` px (default `DEMO_DEFAULTS.viewShift`). */
+  viewShift?: number;
+  /** How the category is predicted (default `DEMO_DEFAULTS.categoryVia`; see `evaluateDemo`). */
+  categoryVia?: 'subcategories' | 'prompts';
   /** Build (or reuse) the corpus here instead of `out/corpus` (ablation rows share one). */
   corpusDir?: string;
   /** The command line that made the run, for the report. */
@@ -243,6 +247,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     lr: DEMO_DEFAULTS.lr,
     augment: DEMO_DEFAULTS.augment,
     classCaptions: DEMO_DEFAULTS.classCaptions,
+    viewShift: DEMO_DEFAULTS.viewShift,
+    categoryVia: DEMO_DEFAULTS.categoryVia,
     vocabSize: DEMO_DEFAULTS.vocabSize,
     maxTexts: DEMO_DEFAULTS.maxTexts,
     maxIcons: DEMO_DEFAULTS.maxIcons,
@@ -403,7 +409,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const predictions = await evaluateDemo(
       vlpEmbedder({ model, tokenizer, id: `${out}:${trainer.step}` }),
       corpusDir,
-      { viewShift: DEMO_DEFAULTS.viewShift, onProgress: (d, n) => evalBar.update(d, n, {}) },
+      { viewShift: o.viewShift, categoryVia: o.categoryVia, onProgress: (d, n) => evalBar.update(d, n, {}) },
     );
     evalBar.stop();
     await writeFileAtomic(join(out, 'predictions.json'), JSON.stringify(predictions));
