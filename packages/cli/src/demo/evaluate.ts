@@ -216,15 +216,33 @@ export function summarisePredictions(p: DemoPredictions): DemoMetrics {
  */
 export async function readEvalRows(corpusDir: string): Promise<EvalRow[]> {
   const path = join(corpusDir, 'eval.jsonl');
-  const text = await readFile(path, 'utf8');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line, i) => {
-      const r = EvalRowSchema.safeParse(JSON.parse(line));
-      if (!r.success) throw new Error(`${path}:${i + 1}: ${r.error.issues[0]?.message ?? 'bad row'}`);
-      return r.data;
-    });
+  return _parseJsonlRows(await readFile(path, 'utf8'), path, EvalRowSchema).map((r) => r.row);
+}
+
+/**
+ * Internal: the non-empty lines of a corpus's JSON Lines file `text` (read from `path`), each validated by
+ * `schema`, with its 1-based line number. Fails with `path:line` and the problem on a line that is not JSON
+ * or not a row. Shared by `readEvalRows` and `withClassCaptions`.
+ */
+export function _parseJsonlRows<S extends z.ZodType>(
+  text: string,
+  path: string,
+  schema: S,
+): Array<{ row: z.infer<S>; line: number }> {
+  const out: Array<{ row: z.infer<S>; line: number }> = [];
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`${path}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const r = schema.safeParse(value);
+    if (!r.success) throw new Error(`${path}:${i + 1}: ${r.error.issues[0]?.message ?? 'bad row'}`);
+    out.push({ row: r.data, line: i + 1 });
+  });
+  return out;
 }
 
 /** Label index of each row's class, and the distinct classes in first-seen order. */

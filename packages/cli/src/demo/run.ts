@@ -26,7 +26,7 @@ import { latestCheckpoint, type Rng, serialQueue, writeFileAtomic } from '@vlp/t
 import { z } from 'zod';
 import { _duration, _Progress, _useBackend } from '../commands/_common.js';
 import { type AugmentOptions, augmentPixels } from './augment.js';
-import { type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
+import { _parseJsonlRows, type DemoMetrics, evaluateDemo, summarisePredictions } from './evaluate.js';
 import { DEMO_DEFAULTS, ensureDemoRecipe } from './recipe.js';
 import { writeDemoReport } from './report.js';
 
@@ -178,21 +178,11 @@ export async function withClassCaptions(
     throw new Error(`${path}: cannot read the pictures' classes (${(e as Error).message})`);
   }
   const classes = new Map<string, string[]>();
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${path}:${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    const r = _PairClassSchema.safeParse(row);
-    if (!r.success) throw new Error(`${path}:${i + 1}: ${r.error.issues[0]?.message ?? 'bad row'}`);
-    const category = CATEGORY_PROMPTS[r.data.category];
-    if (category === undefined) throw new Error(`${path}:${i + 1}: unknown category "${r.data.category}"`);
-    if (!classes.has(r.data.image))
-      classes.set(r.data.image, [category, subcategoryName(r.data.subcategory)]);
-  });
+  for (const { row, line } of _parseJsonlRows(text, path, _PairClassSchema)) {
+    const category = CATEGORY_PROMPTS[row.category];
+    if (category === undefined) throw new Error(`${path}:${line}: unknown category "${row.category}"`);
+    if (!classes.has(row.image)) classes.set(row.image, [category, subcategoryName(row.subcategory)]);
+  }
   return {
     ...manifest,
     pairs: manifest.pairs.map((p) => {
