@@ -26,6 +26,9 @@ export interface AugmentOptions {
   shift?: number;
 }
 
+/** What {@link augmentPixels} uses for an option left out. */
+export const AUGMENT_DEFAULTS = { minScale: 0.8, jitter: 0.2, shift: 0 } as const;
+
 /**
  * Augmented copy of a batch of normalised pictures `[B, H, W, 3]` (the input is not disposed).
  *
@@ -35,9 +38,9 @@ export interface AugmentOptions {
  * ```
  */
 export function augmentPixels(pixels: tf.Tensor4D, rng: Rng, opts: AugmentOptions = {}): tf.Tensor4D {
-  const minScale = opts.minScale ?? 0.8;
-  const jitter = opts.jitter ?? 0.2;
-  const shift = Math.max(0, Math.floor(opts.shift ?? 0));
+  const minScale = opts.minScale ?? AUGMENT_DEFAULTS.minScale;
+  const jitter = opts.jitter ?? AUGMENT_DEFAULTS.jitter;
+  const shift = Math.max(0, Math.floor(opts.shift ?? AUGMENT_DEFAULTS.shift));
   const [b, h, w] = pixels.shape;
   if (shift > 0 && (shift >= h || shift >= w))
     throw new Error(`augmentPixels: a shift of ${shift} px needs pictures larger than ${h}x${w}`);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Recipe } from '@vlp/pretrain';
 import { writeFileAtomic } from '@vlp/tensor-core';
-import type { AugmentOptions } from './augment.js';
+import { AUGMENT_DEFAULTS, type AugmentOptions } from './augment.js';
 import type { DemoMetrics } from './evaluate.js';
 import { confusionPlot, type LossPoint, lossPlot } from './plots.js';
 import { DEMO_DEFAULTS } from './recipe.js';
@@ -212,11 +212,12 @@ export async function writeDemoReport(out: string, info: DemoReportInfo): Promis
   await writeFileAtomic(join(out, 'report.md'), formatDemoReport(info, points));
 }
 
-/** The augmentation in words: "(shift +-2 px, crop scale 0.9-1, jitter 0.1)". */
-function _augmentText(a: AugmentOptions | undefined): string {
+/** The augmentation in words: "(shift +-2 px, crop scale 0.9-1, brightness / contrast jitter 0.1)". */
+function _augmentText(given: AugmentOptions | undefined): string {
+  const a = { ...AUGMENT_DEFAULTS, ...given };
   const parts: string[] = [];
-  if ((a?.shift ?? 0) > 0) parts.push(`shift +-${a?.shift} px`);
-  if ((a?.minScale ?? 0.8) < 1) parts.push(`crop scale ${a?.minScale ?? 0.8}-1`);
-  parts.push(`brightness / contrast jitter ${a?.jitter ?? 0.2}`);
+  if (a.shift > 0) parts.push(`shift +-${a.shift} px`);
+  if (a.minScale < 1) parts.push(`crop scale ${a.minScale}-1`);
+  parts.push(`brightness / contrast jitter ${a.jitter}`);
   return `(${parts.join(', ')})`;
 }
